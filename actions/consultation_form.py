@@ -1,0 +1,299 @@
+"""The consultation form: its one validator, the questions that need the firm's settings,
+going back a step and cancelling.
+
+Validation rules themselves live in `intake.validation` and `kb` (countries); this module
+only turns their results into slots and kind messages.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import firm_vars, form_slots, latest_intent
+from intake import validation
+from intake.settings import get_settings
+from kb import get_knowledge
+
+MAX_MISSES = 3
+LANGUAGE_BUTTONS = 6
+UNKNOWN_COUNTRY = "Not sure"
+UNSURE_WORDS = {"not sure", "unsure", "don't know", "dont know", "i don't know", "unknown", "no idea"}
+
+# Slots the form fills besides its questions; all are cleared when a request is cancelled.
+DERIVED_SLOTS = ["email", "phone", "consent_version", "consent_at", "field_misses"]
+
+
+def clear_form_events(domain: Dict[str, Any]) -> List[EventType]:
+    """Forget every answer of the form (cancel, consent refused, after submission)."""
+    names = form_slots(domain) + DERIVED_SLOTS + ["requested_slot"]
+    return [SlotSet(name, None) for name in names]
+
+
+def resolve_country(text: str, allow_unsure: bool) -> validation.Validated:
+    """A country from the knowledge file, or a message naming the closest matches."""
+    cleaned = text.strip()
+    if allow_unsure and cleaned.lower().strip(".!") in UNSURE_WORDS:
+        return validation.Validated(UNKNOWN_COUNTRY, None)
+    kb = get_knowledge()
+    match = kb.find_country_in_text(cleaned) or kb.match_country(cleaned)
+    if match.country is not None:
+        return validation.Validated(match.country.name, None)
+    message = f"I couldn't find “{match.query or cleaned}” in my list of countries."
+    if match.suggestions:
+        message += " Did you mean " + ", ".join(match.suggestions[:-1])
+        message += (" or " if len(match.suggestions) > 1 else "") + match.suggestions[-1] + "?"
+    else:
+        message += " Please type the country's name in English, for example “Germany”."
+    return validation.Validated(None, message)
+
+
+def summary_text(tracker: Tracker) -> str:
+    """What the person is about to send, so they can check it before confirming."""
+    slot = tracker.get_slot
+    contact = ", ".join(value for value in (slot("email"), slot("phone")) if value)
+    lines = [
+        "Please check your request:",
+        f"- Name: {slot('full_name')}",
+        f"- Contact: {contact}",
+        f"- Country you are in: {slot('current_country')}",
+        f"- Country seeking you: {slot('issuing_country')}",
+        f"- Problem: {validation.problem_type_label(slot('problem_type'))}",
+        f"- Language: {slot('language')}",
+        f"- Description: {slot('description') or '(none)'}",
+    ]
+    return "\n".join(lines)
+
+
+class ValidateConsultationForm(FormValidationAction):
+    """Checks each answer; a wrong one gets a specific message and the question again, and
+    after three misses on one question the firm's direct contacts are offered."""
+
+    def name(self) -> Text:
+        return "validate_consultation_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        # Without consent the form ends at once and no personal question is asked.
+        if tracker.get_slot("privacy_consent") is False:
+            return []
+        return domain_slots
+
+    def _result(
+        self,
+        slot: str,
+        result: validation.Validated,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        extra: Optional[Dict[str, Any]] = None,
+    ) -> Dict[Text, Any]:
+        misses = dict(tracker.get_slot("field_misses") or {})
+        if result.error is None:
+            misses.pop(slot, None)
+            return {slot: result.value, "field_misses": misses, **(extra or {})}
+        misses[slot] = misses.get(slot, 0) + 1
+        dispatcher.utter_message(text=result.error)
+        if misses[slot] >= MAX_MISSES:
+            dispatcher.utter_message(response="utter_too_many_misses", **firm_vars())
+        return {slot: None, "field_misses": misses}
+
+    def validate_privacy_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value is not True:
+            return {"privacy_consent": False}
+        return {
+            "privacy_consent": True,
+            "consent_version": get_settings().privacy_notice.version,
+            "consent_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "consultation_offered": False,
+        }
+
+    def validate_full_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return self._result(
+            "full_name", validation.validate_full_name(str(value)), dispatcher, tracker
+        )
+
+    def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        checked = validation.validate_contact(str(value))
+        shown = ", ".join(part for part in (checked.email, checked.phone) if part) or None
+        result = validation.Validated(shown, checked.error)
+        extra = {"email": checked.email, "phone": checked.phone}
+        return self._result("contact", result, dispatcher, tracker, extra)
+
+    def validate_current_country(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        result = resolve_country(str(value), allow_unsure=False)
+        return self._result("current_country", result, dispatcher, tracker)
+
+    def validate_issuing_country(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        result = resolve_country(str(value), allow_unsure=True)
+        return self._result("issuing_country", result, dispatcher, tracker)
+
+    def validate_problem_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        result = validation.validate_problem_type(str(value))
+        return self._result("problem_type", result, dispatcher, tracker)
+
+    def validate_language(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return self._result(
+            "language", validation.validate_language(str(value)), dispatcher, tracker
+        )
+
+    def validate_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        return self._result(
+            "description", validation.validate_description(str(value)), dispatcher, tracker
+        )
+
+    def validate_submission_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        choice = str(value)
+        if choice == "submit":
+            return {"submission_confirmed": "submit"}
+        field = choice.split(":", 1)[1] if choice.startswith("change:") else None
+        if field in FIELD_TITLES:
+            return {"submission_confirmed": None, field: None}
+        # "Change an answer": the question is asked again as a choice of fields.
+        return {"submission_confirmed": None}
+
+
+FIELD_TITLES = {
+    "full_name": "Name",
+    "contact": "Email / phone",
+    "current_country": "Country you are in",
+    "issuing_country": "Country seeking you",
+    "problem_type": "Problem",
+    "language": "Language",
+    "description": "Description",
+}
+
+
+def change_buttons(domain: Dict[str, Any]) -> List[Dict[str, str]]:
+    return [
+        {"title": FIELD_TITLES[name], "payload": f'/inform{{"topic":"change:{name}"}}'}
+        for name in form_slots(domain)
+        if name in FIELD_TITLES
+    ]
+
+
+class ActionAskPrivacyConsent(Action):
+    """The first question: consent to the privacy notice, with its link and version."""
+
+    def name(self) -> Text:
+        return "action_ask_privacy_consent"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_privacy_consent_question", **firm_vars())
+        return [SlotSet("consultation_offered", False)]
+
+
+class ActionAskProblemType(Action):
+    def name(self) -> Text:
+        return "action_ask_problem_type"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        buttons = [
+            {"title": kind.label, "payload": f'/inform{{"problem_type":"{kind.id}"}}'}
+            for kind in validation.problem_types()
+        ]
+        dispatcher.utter_message(response="utter_ask_problem_type", buttons=buttons)
+        return []
+
+
+class ActionAskLanguage(Action):
+    def name(self) -> Text:
+        return "action_ask_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        # The most asked-for languages as buttons; any other can be typed.
+        buttons = [
+            {"title": language.name, "payload": f'/inform{{"language":"{language.name}"}}'}
+            for language in get_settings().intake.languages[:LANGUAGE_BUTTONS]
+        ]
+        dispatcher.utter_message(response="utter_ask_language", buttons=buttons)
+        return []
+
+
+class ActionAskSubmissionConfirmed(Action):
+    """Shows the whole request and asks to submit, change an answer or cancel; after
+    "change an answer", asks which one."""
+
+    def name(self) -> Text:
+        return "action_ask_submission_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if latest_intent(tracker) == "deny":
+            dispatcher.utter_message(
+                response="utter_which_field_to_change", buttons=change_buttons(domain)
+            )
+            return []
+        dispatcher.utter_message(
+            text=summary_text(tracker),
+            buttons=[
+                {"title": "Submit", "payload": "/affirm"},
+                {"title": "Change an answer", "payload": "/deny"},
+                {"title": "Cancel", "payload": "/cancel"},
+            ],
+        )
+        return []
+
+
+class ActionFormGoBack(Action):
+    """"Go back": clear the previous answer so the form asks it again."""
+
+    def name(self) -> Text:
+        return "action_form_go_back"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        order = form_slots(domain)
+        requested = tracker.get_slot("requested_slot")
+        position = order.index(requested) if requested in order else len(order)
+        answered = [name for name in order[:position] if tracker.get_slot(name) is not None]
+        dispatcher.utter_message(response="utter_go_back_form")
+        # Consent is never undone by "go back": withdrawing it is "cancel".
+        if not answered or answered[-1] == "privacy_consent":
+            return []
+        return [SlotSet(answered[-1], None)]
+
+
+class ActionCancelConsultation(Action):
+    def name(self) -> Text:
+        return "action_cancel_consultation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_consultation_cancelled")
+        return [ActiveLoop(None), *clear_form_events(domain)]

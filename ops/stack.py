@@ -1,0 +1,221 @@
+"""Starts the assistant's servers on one machine, waits until each answers, stops them all.
+
+One implementation for `scripts/run.sh` (foreground, Ctrl-C stops everything) and for the
+test suite (a session fixture on free loopback ports), so both run exactly the same commands.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from ops.credentials import credentials_file
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    """Polls url until it answers 200; fails early with the log's tail if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} process exited ({process.returncode}):\n{tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s:\n{tail(log)}")
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class Service:
+    name: str
+    command: List[str]
+    health_url: str
+    log: Path
+    process: Optional[subprocess.Popen] = None
+
+
+@dataclass
+class Stack:
+    """The action server, the Rasa server and (when built) the widget page."""
+
+    rasa_port: int
+    action_port: int
+    widget_port: Optional[int]
+    run_dir: Path
+    model: Path = PROJECT_ROOT / "models" / "assistant.tar.gz"
+    credentials: Optional[Path] = None  # None: ops.credentials writes one into run_dir
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    services: List[Service] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def widget_url(self) -> str:
+        return f"http://127.0.0.1:{self.widget_port}/"
+
+    def env(self) -> Dict[str, str]:
+        run = self.run_dir
+        env = dict(os.environ)
+        env.update(
+            {
+                "PYTHONPATH": str(PROJECT_ROOT),
+                "RASA_TELEMETRY_ENABLED": "false",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "SANIC_HOST": "127.0.0.1",
+                "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
+                "TRACKER_DATABASE_URL": env.get("TRACKER_DATABASE_URL")
+                or f"sqlite:///{run / 'tracker.db'}",
+                "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{run / 'intake.db'}",
+                "RASA_URL": self.rasa_url,
+            }
+        )
+        env.update(self.extra_env)
+        return env
+
+    def planned(self) -> List[Service]:
+        logs = self.run_dir / "logs"
+        planned = [
+            Service(
+                "action server",
+                [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(self.action_port)],
+                f"{self.action_url}/health",
+                logs / "actions.log",
+            ),
+            Service(
+                "rasa server",
+                [
+                    str(VENV_BIN / "rasa"), "run",
+                    "--model", str(self.model),
+                    "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+                    "--credentials",
+                    str(self.credentials or credentials_file(self.run_dir, self.env())),
+                    "--interface", "127.0.0.1",
+                    "--port", str(self.rasa_port),
+                    "--cors", os.environ.get("CORS_ORIGINS", f"http://127.0.0.1:{self.widget_port}"),
+                ],
+                f"{self.rasa_url}/",
+                logs / "rasa.log",
+            ),
+        ]
+        widget_server = PROJECT_ROOT / "widget" / "serve.py"
+        if self.widget_port and widget_server.exists():
+            planned.append(
+                Service(
+                    "widget page",
+                    [str(VENV_BIN / "python"), str(widget_server), "--port", str(self.widget_port)],
+                    self.widget_url,
+                    logs / "widget.log",
+                )
+            )
+        return planned
+
+    def start(self, timeout: float = 180) -> "Stack":
+        (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
+        env = self.env()
+        try:
+            for service in self.planned():
+                handle = service.log.open("ab")
+                service.process = subprocess.Popen(
+                    service.command, cwd=PROJECT_ROOT, env=env, stdout=handle,
+                    stderr=subprocess.STDOUT, start_new_session=True,
+                )
+                self.services.append(service)
+                wait_for_http(service.health_url, service.process, service.log, timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM each process group, then SIGKILL whatever is still there after 15 s."""
+        for service in reversed(self.services):
+            if service.process and service.process.poll() is None:
+                os.killpg(service.process.pid, signal.SIGTERM)
+        for service in reversed(self.services):
+            if not service.process:
+                continue
+            try:
+                service.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(service.process.pid, signal.SIGKILL)
+                service.process.wait()
+        self.services.clear()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the assistant until Ctrl-C.")
+    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    parser.add_argument("--widget-port", type=int, default=int(os.environ.get("WIDGET_PORT", 8080)))
+    args = parser.parse_args()
+    stack = Stack(args.rasa_port, args.action_port, args.widget_port, PROJECT_ROOT / ".run")
+    stopping = False
+
+    def shutdown(*_: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nStopping…", flush=True)
+            stack.stop()
+            sys.exit(0)
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        stack.start()
+    except RuntimeError as error:
+        sys.exit(f"Could not start the assistant: {error}")
+    names = {service.name for service in stack.services}
+    print(f"\nThe assistant is running (logs in {stack.run_dir / 'logs'}):")
+    print(f"  REST webhook   {stack.rasa_url}/webhooks/rest/webhook")
+    print(f"  socket.io      {stack.rasa_url}/socket.io")
+    if "widget page" in names:
+        print(f"  chat widget    {stack.widget_url}")
+    print(f"  action server  {stack.action_url}/health")
+    print("Press Ctrl-C to stop.", flush=True)
+    while True:
+        for service in stack.services:
+            if service.process and service.process.poll() is not None:
+                print(f"{service.name} stopped unexpectedly:\n{tail(service.log)}", flush=True)
+                shutdown()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()

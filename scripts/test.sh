@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Command 2: the whole test suite. Installs what is missing, validates the data, trains if
+# anything changed, runs Rasa's story tests, the held-out NLU report, then pytest (unit,
+# and end-to-end tests against real servers on free loopback ports). Non-zero on any failure.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$PROJECT_ROOT"
+ensure_venv
+ensure_widget
+generate_nlu
+
+say "Validating training data and domain"
+"$VENV/bin/rasa" data validate --data data --domain domain.yml --config config.yml --quiet
+
+train_if_needed
+
+say "Story tests (every predicted action must match)"
+"$VENV/bin/rasa" test core --model models/assistant.tar.gz --stories tests/stories \
+  --fail-on-prediction-errors --out results/core --quiet
+
+say "Held-out NLU evaluation"
+"$VENV/bin/python" scripts/nlu_report.py
+
+say "pytest: unit and end-to-end tests"
+"$VENV/bin/python" -m pytest tests "$@"

@@ -1,0 +1,30 @@
+"""The assistant comes up from the project's own start-up code and answers over REST."""
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from ops.stack import Stack
+from tests.chat import Chat
+
+
+def test_action_server_reports_healthy(stack: Stack) -> None:
+    with urllib.request.urlopen(f"{stack.action_url}/health") as response:
+        assert json.loads(response.read())["status"] == "ok"
+
+
+def test_first_hello_gets_disclosure_and_what_it_can_do(chat: Chat) -> None:
+    replies = chat.say("hi")
+    text = "\n".join(reply.get("text", "") for reply in replies)
+    assert "automated assistant" in text
+    assert "not legal advice" in text
+    assert "privacy" in text.lower()
+    assert "consultation" in text
+    assert {"Crimes INTERPOL deals with", "Member countries", "Talk to a lawyer"} <= set(
+        Chat.buttons(replies)
+    )
+
+
+def test_disclosure_is_given_once_per_conversation(chat: Chat) -> None:
+    assert "automated assistant" in chat.text("hello")
+    assert "automated assistant" not in chat.text("thanks")
