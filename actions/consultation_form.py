@@ -131,6 +131,8 @@ class ValidateConsultationForm(FormValidationAction):
         checked = validation.validate_contact(str(value))
         shown = ", ".join(part for part in (checked.email, checked.phone) if part) or None
         result = validation.Validated(shown, checked.error)
+        if checked.error is None and checked.notice:
+            dispatcher.utter_message(text=checked.notice)
         extra = {"email": checked.email, "phone": checked.phone}
         return self._result("contact", result, dispatcher, tracker, extra)
 

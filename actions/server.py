@@ -14,21 +14,21 @@ from rasa_sdk.endpoint import create_argument_parser
 
 from intake.outbox import OutboxWorker
 from intake.notify import notifiers_from_settings
-from intake.settings import example_value_warnings, get_settings
+from intake.settings import get_settings, startup_warnings
 from kb import KnowledgeError, get_knowledge
 
 logger = logging.getLogger("actions.server")
 
 
 def check_configuration() -> None:
-    """Fail fast on a broken knowledge file; warn while the firm's example values are in use."""
+    """Fail fast on a broken knowledge file; warn while the firm's example values are in use
+    or no notification channel is enabled."""
     try:
         get_knowledge()
     except KnowledgeError as error:
         sys.stderr.write(f"Cannot start the action server: {error}\n")
         raise SystemExit(2) from error
-    for warning in example_value_warnings(get_settings()):
-        logger.warning(warning)
+    startup_warnings(get_settings())  # logs example contact details, disabled notifications
 
 
 def start_outbox() -> OutboxWorker:
@@ -46,8 +46,6 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO)
     check_configuration()
     start_outbox()
-    import actions  # noqa: F401  (registered by package name below)
-
     args.actions = "actions"
     main_from_args(args)
 

@@ -1,15 +1,18 @@
-"""Session fixtures shared by the end-to-end tests: the assistant trained once and started
-on free loopback ports with its own databases, exactly as scripts/run.sh starts it."""
+"""Session fixtures shared by the tests: the assistant trained once and started on free
+loopback ports with its own databases, exactly as scripts/run.sh starts it, and a throwaway
+PostgreSQL server."""
 from __future__ import annotations
 
+import os
 import subprocess
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 from ops.stack import PROJECT_ROOT, Stack, free_port
 from tests.chat import Chat
+
+POSTGRES_SCRIPT = PROJECT_ROOT / "scripts" / "services" / "postgres.sh"
 
 
 def train_once() -> None:
@@ -35,6 +38,19 @@ def chat(stack: Stack) -> Chat:
     return Chat(stack.rasa_url)
 
 
+def _script(command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(POSTGRES_SCRIPT), command], capture_output=True, text=True, timeout=600)
+
+
 @pytest.fixture(scope="session")
-def run_dir(stack: Stack) -> Path:
-    return stack.run_dir
+def intake_postgres_url() -> Iterator[str]:
+    """URL of the throwaway PostgreSQL database ``intake_test`` (started for this session)."""
+    if os.environ.get("INTAKE_SKIP_POSTGRES") == "1":
+        pytest.skip("INTAKE_SKIP_POSTGRES=1: PostgreSQL variants skipped")
+    was_running = _script("status").returncode == 0
+    started = _script("start")
+    if started.returncode != 0:
+        pytest.fail(f"scripts/services/postgres.sh start failed:\n{started.stderr}")
+    yield started.stdout.strip().splitlines()[-1]
+    if not was_running:
+        _script("stop")

@@ -1,0 +1,77 @@
+"""The short plain-text summary the lawyers receive for each new request.
+
+Why: the lawyers read it in an email or a Slack message, often on a phone, and must
+see at a glance whether someone is in custody. It is built once, at submit time, and
+stored with the request so every channel sends exactly the same, complete text. The
+text is plain: whatever the person typed (HTML, code, RTL text) is shown literally.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional, Protocol
+
+from intake.settings import Settings, get_settings
+
+NOT_GIVEN = "(not given)"
+
+
+class SummarySource(Protocol):
+    """The request fields a summary needs (ConsultationRequest and StoredRequest have them)."""
+
+    conversation_id: str
+    channel: str
+    full_name: str
+    email: Optional[str]
+    phone: Optional[str]
+    current_country: Optional[str]
+    issuing_country: Optional[str]
+    problem_type: str
+    language: Optional[str]
+    description: str
+    consent_version: str
+    consent_at: datetime
+
+
+def format_time(moment: datetime) -> str:
+    """A UTC time the way the summary shows it: ``2026-01-05 14:03 UTC``."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def summary_title(reference: str, urgent: bool) -> str:
+    """First line of the summary, also used as the email subject (no personal data in it)."""
+    title = f"New consultation request {reference}"
+    return f"URGENT — {title}" if urgent else title
+
+
+def build_summary(request: SummarySource, reference: str, *, urgent: bool, received_at: datetime,
+                  settings: Optional[Settings] = None, note: Optional[str] = None) -> str:
+    """The complete lawyer summary for one request.
+
+    It starts with "URGENT —" for urgent requests so that it stands out in any inbox.
+    """
+    settings = settings or get_settings()
+    problem = settings.problem_type(request.problem_type)
+    problem_label = problem.label if problem else request.problem_type
+    description = request.description.strip() if request.description else ""
+    lines = [
+        summary_title(reference, urgent),
+        f"Priority: {'URGENT — ' + problem_label if urgent else 'normal'}",
+        f"Reference: {reference}",
+        f"Name: {request.full_name}",
+        f"Email: {request.email or NOT_GIVEN}",
+        f"Phone: {request.phone or NOT_GIVEN}",
+        f"Currently in: {request.current_country or NOT_GIVEN}",
+        f"Issuing country: {request.issuing_country or NOT_GIVEN}",
+        f"Problem: {problem_label}",
+        f"Language: {request.language or NOT_GIVEN}",
+        "Description:",
+        *(["  " + line for line in description.split("\n")] if description else ["  (none given)"]),
+        f"Channel: {request.channel}",
+        f"Conversation ID: {request.conversation_id}",
+        f"Consent: privacy notice version {request.consent_version}, given {format_time(request.consent_at)}",
+        f"Received: {format_time(received_at)}",
+    ]
+    if note:
+        lines.append(f"Note: {note}")
+    return "\n".join(lines)

@@ -1,0 +1,319 @@
+"""Answers the assistant gives, built only from the knowledge base.
+
+Pure functions: they take a Knowledge and return an Answer. Every fact and
+number comes from the knowledge file (counts are computed from its lists),
+so editing the file is enough to change what the assistant says. Sentence
+templates live here; facts never do.
+"""
+
+from __future__ import annotations
+
+from kb.knowledge import Knowledge
+from kb.model import MEMBER, NON_MEMBER, Answer, Country, CountryMatch, Source, Topic
+from kb.text import contains_phrase, join_names, normalize
+
+MAX_RELATED = 3
+MEMBERSHIP_TOPIC = "membership"
+NON_MEMBERS_TOPIC = "non_members"
+TERRITORIES_TOPIC = "territories"
+NOTICES_TOPIC = "notices"
+CRIME_AREAS_TOPIC = "crime_areas"
+NOT_HANDLED_TOPIC = "not_handled"
+COUNTRY_REF_PREFIX = "country:"
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+# =============================================================================
+# Topics
+# =============================================================================
+
+def answer_topic(kb: Knowledge, topic_id: str, detail: bool = False) -> Answer:
+    """The topic's short answer, followed by its details when ``detail`` is set."""
+    topic = kb.topic(topic_id)
+    text = f"{topic.short}\n\n{topic.details}" if detail and topic.details else topic.short
+    return _topic_answer(kb, topic, text)
+
+
+def pick_topic(kb: Knowledge, default_topic_id: str, text: str | None) -> str:
+    """Choose, among a topic and its related topics, the one the text is about.
+
+    Each topic scores the keywords it finds in the text (a phrase of n words
+    counts n). The default wins ties and questions without any hit, so an
+    unclear question gets the general answer rather than a wrong specific one.
+    """
+    default = kb.topic(default_topic_id)
+    key = normalize(text or "")
+    if not key:
+        return default.id
+    candidates = [default.id, *(r for r in default.related if r != default.id)]
+    scores = {topic_id: _keyword_score(kb.topic(topic_id), key) for topic_id in candidates}
+    best = max(scores.values())
+    winners = [topic_id for topic_id, score in scores.items() if score == best]
+    if best == 0 or default.id in winners or len(winners) > 1:
+        return default.id
+    return winners[0]
+
+
+def _keyword_score(topic: Topic, text_key: str) -> int:
+    """Words of the topic's keywords found in the text ("notice" also finds "notices")."""
+    return sum(
+        len(keyword_key.split())
+        for keyword_key in (normalize(keyword) for keyword in topic.keywords)
+        if contains_phrase(text_key, keyword_key) or contains_phrase(text_key, f"{keyword_key}s")
+    )
+
+
+# =============================================================================
+# Membership
+# =============================================================================
+
+def answer_membership(kb: Knowledge, country_text: str | None, text: str | None) -> Answer:
+    """Is a country a member? Uses the extracted name, else the whole sentence.
+
+    An unknown name gets "I couldn't find ..." with suggestions, never a guess.
+    """
+    named = kb.match_country(country_text) if country_text and country_text.strip() else None
+    if named is not None and named.country is not None:
+        return _country_answer(kb, named.country)
+    in_text = kb.find_country_in_text(text) if text else None
+    if in_text is not None and in_text.country is not None:
+        return _country_answer(kb, in_text.country)
+    unresolved = named or in_text
+    if unresolved is not None:
+        return _unknown_country_answer(kb, unresolved)
+    return _ask_for_country_answer(kb)
+
+
+def _country_answer(kb: Knowledge, country: Country) -> Answer:
+    if country.status == MEMBER:
+        text = (f"Yes — {country.display_name} is one of INTERPOL's {kb.member_count} "
+                f"member countries.{_joined_sentence(country)}")
+        context = MEMBERSHIP_TOPIC
+    elif country.status == NON_MEMBER:
+        text = (f"No — {country.display_name} is not a member of INTERPOL. "
+                f"{country.reason} {kb.no_safe_haven}")
+        context = NON_MEMBERS_TOPIC
+    else:
+        text = (f"Not separately — {country.display_name} takes part through a sub-bureau "
+                f"of {_possessive(_via_display(kb, country))} National Central Bureau.")
+        context = TERRITORIES_TOPIC
+    topic = kb.topic(context)
+    return Answer(
+        text=text,
+        topic_ref=f"{COUNTRY_REF_PREFIX}{country.name}",
+        title=f"{country.name} and INTERPOL",
+        sources=list(country.sources),
+        as_of=_latest(s.as_of for s in country.sources),
+        related=_buttons(kb, [topic.id, *topic.related]),
+        offer_consultation=topic.offer_consultation,
+    )
+
+
+def _joined_sentence(country: Country) -> str:
+    """" It joined in 2011 (admitted in November 2011 at ...)." or ""."""
+    if not country.joined:
+        return ""
+    sentence = f" It joined in {country.joined[:4]}"
+    details: list[str] = []
+    if len(country.joined) > 4:
+        details.append(_date_phrase(country.joined))
+    if country.joined_event:
+        details.append(country.joined_event)
+    if details:
+        sentence += f" (admitted {' '.join(details)})"
+    return sentence + "."
+
+
+def _date_phrase(value: str) -> str:
+    """ "in November 2011" for 2011-11, "on 27 September 2017" for 2017-09-27."""
+    parts = value.split("-")
+    month = _MONTHS[int(parts[1]) - 1]
+    if len(parts) == 3:
+        return f"on {int(parts[2])} {month} {parts[0]}"
+    return f"in {month} {parts[0]}"
+
+
+def _via_display(kb: Knowledge, country: Country) -> str:
+    via = kb.country(country.via)
+    return via.display_name if via is not None else (country.via or "")
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _unknown_country_answer(kb: Knowledge, match: CountryMatch) -> Answer:
+    if match.ambiguous:
+        text = (f"“{match.query}” could mean more than one country. "
+                f"Did you mean: {join_names(match.suggestions, 'or')}?")
+    elif match.suggestions:
+        text = (f"I couldn't find “{match.query}” in my list of countries. "
+                f"Did you mean: {join_names(match.suggestions, 'or')}?")
+    else:
+        text = (f"I couldn't find “{match.query}” in my list of countries. "
+                f"Could you check the spelling, or use the country's usual English name?")
+    return _membership_list_answer(kb, text, suggestions=list(match.suggestions))
+
+
+def _ask_for_country_answer(kb: Knowledge) -> Answer:
+    text = (f"INTERPOL has {kb.member_count} member countries. Tell me which country "
+            f"you are asking about and I will check whether it is a member.")
+    return _membership_list_answer(kb, text)
+
+
+def _membership_list_answer(kb: Knowledge, text: str, suggestions: list[str] | None = None) -> Answer:
+    """An answer resting on the member list itself (its sources and date)."""
+    topic = kb.topic(MEMBERSHIP_TOPIC)
+    return Answer(
+        text=text,
+        topic_ref=topic.id,
+        title=topic.title,
+        sources=list(kb.membership_sources),
+        as_of=kb.membership_as_of,
+        related=_buttons(kb, topic.related),
+        offer_consultation=False,
+        suggestions=suggestions or [],
+    )
+
+
+def answer_member_count(kb: Knowledge) -> Answer:
+    """How many members INTERPOL has and how the number adds up, from the list."""
+    members = kb.members
+    un_outside = [c for c in kb.non_members if c.un_member]
+    non_un_members = [c for c in members if not c.un_member]
+    un_inside = sum(1 for c in members if c.un_member)
+    text = (f"INTERPOL has {kb.member_count} member countries. How they add up: the "
+            f"{kb.un_member_states} UN member states, less "
+            f"{join_names([c.display_name for c in un_outside])} ({un_inside}), plus "
+            f"{join_names([c.display_name for c in non_un_members])} = {len(members)}."
+            f"{_newest_member_sentence(members)}{_territories_sentence(kb)}")
+    return _membership_list_answer(kb, text)
+
+
+def _newest_member_sentence(members: list[Country]) -> str:
+    dated = [c for c in members if c.joined]
+    if not dated:
+        return ""
+    newest = max(dated, key=lambda c: c.joined or "")
+    when = _date_phrase(newest.joined) if len(newest.joined or "") > 4 else f"in {newest.joined}"
+    return f" The newest member is {newest.display_name}, admitted {when}."
+
+
+def _territories_sentence(kb: Knowledge) -> str:
+    examples = [t.name for t in kb.territories][:2]
+    if not examples:
+        return ""
+    return (f" Territories such as {join_names(examples)} are not members in their own right: "
+            f"they take part through a sub-bureau of another member's National Central Bureau.")
+
+
+def answer_non_members(kb: Knowledge) -> Answer:
+    """Who is outside INTERPOL and why, listed from the countries section."""
+    topic = kb.topic(NON_MEMBERS_TOPIC)
+    lines = [f"- {c.display_name[:1].upper()}{c.display_name[1:]}: {c.reason}"
+             for c in kb.non_members]
+    text = (f"INTERPOL has {kb.member_count} member countries. These are outside it:\n"
+            + "\n".join(lines) + f"\n\n{kb.no_safe_haven}")
+    sources = _unique_sources([*topic.sources, *(s for c in kb.non_members for s in c.sources)])
+    return Answer(
+        text=text,
+        topic_ref=topic.id,
+        title=topic.title,
+        sources=sources,
+        as_of=topic.as_of,
+        related=_buttons(kb, topic.related),
+        offer_consultation=topic.offer_consultation,
+    )
+
+
+# =============================================================================
+# Notices and crime areas
+# =============================================================================
+
+def answer_notice(kb: Knowledge, notice_id: str | None, detail: bool = False) -> Answer:
+    """One notice type (by id, name or alias), or an overview of every type."""
+    notice = kb.notice_type(notice_id) if notice_id else None
+    if notice is not None:
+        return answer_topic(kb, notice.topic, detail=detail)
+    overview = kb.topic(NOTICES_TOPIC)
+    lines = [f"- {kb.topic(n.topic).short}" for n in kb.notice_types]
+    text = f"{overview.short}\n\n" + "\n".join(lines) + f"\n\n{overview.details}"
+    sources = [*overview.sources, *(s for n in kb.notice_types for s in kb.topic(n.topic).sources)]
+    return _topic_answer(kb, overview, text, sources=_unique_sources(sources))
+
+
+def answer_crime_area(kb: Knowledge, area_id: str | None, detail: bool = False) -> Answer:
+    """One crime area (by id, name or alias), or an overview of every area."""
+    area = kb.crime_area(area_id) if area_id else None
+    if area is not None:
+        return answer_topic(kb, area.topic, detail=detail)
+    overview = kb.topic(CRIME_AREAS_TOPIC)
+    lines = [f"- {a.name}" for a in kb.crime_areas]
+    not_handled = kb.topic(NOT_HANDLED_TOPIC)
+    text = (f"{overview.short}\n\nThe crime areas are:\n" + "\n".join(lines)
+            + f"\n\n{not_handled.short}")
+    sources = _unique_sources([*overview.sources, *not_handled.sources])
+    return _topic_answer(kb, overview, text, sources=sources)
+
+
+# =============================================================================
+# Sources
+# =============================================================================
+
+def answer_source(kb: Knowledge, topic_ref: str | None) -> Answer:
+    """Where the previous answer comes from, with each source's date."""
+    ref = topic_ref or ""
+    sources: list[Source] = []
+    title = "Sources"
+    if ref.startswith(COUNTRY_REF_PREFIX):
+        country = kb.country(ref[len(COUNTRY_REF_PREFIX):])
+        if country is not None:
+            sources, title = list(country.sources), f"Sources: {country.name}"
+    elif kb.has_topic(ref):
+        topic = kb.topic(ref)
+        sources, title = list(topic.sources), f"Sources: {topic.title}"
+    if not sources:
+        return Answer(text="I don't have a recorded source for that answer.",
+                      topic_ref=ref, title=title, sources=[], as_of="")
+    cited = "; ".join(f"{s.title} ({s.reference}), as of {s.as_of}" for s in sources)
+    return Answer(
+        text=f"That answer comes from: {cited}.",
+        topic_ref=ref,
+        title=title,
+        sources=sources,
+        as_of=_latest(s.as_of for s in sources),
+    )
+
+
+# =============================================================================
+# Helpers
+# =============================================================================
+
+def _topic_answer(kb: Knowledge, topic: Topic, text: str,
+                  sources: list[Source] | None = None) -> Answer:
+    return Answer(
+        text=text,
+        topic_ref=topic.id,
+        title=topic.title,
+        sources=list(sources if sources is not None else topic.sources),
+        as_of=topic.as_of,
+        related=_buttons(kb, topic.related),
+        offer_consultation=topic.offer_consultation,
+    )
+
+
+def _buttons(kb: Knowledge, topic_ids: list[str]) -> list[tuple[str, str]]:
+    """Up to three (topic id, title) pairs for follow-up buttons."""
+    unique = list(dict.fromkeys(topic_ids))[:MAX_RELATED]
+    return [(topic_id, kb.topic(topic_id).title) for topic_id in unique]
+
+
+def _unique_sources(sources: list[Source]) -> list[Source]:
+    return list({source.id: source for source in sources}.values())
+
+
+def _latest(dates) -> str:
+    """The most recent of YYYY-MM / YYYY-MM-DD dates (they sort as text)."""
+    return max(dates, default="")

@@ -1,0 +1,115 @@
+"""The validated knowledge base, as the actions see it.
+
+Built only by ``kb.loader``; everything here is read-only lookups.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kb.countries import CountryIndex
+from kb.model import (
+    MEMBER,
+    NON_MEMBER,
+    TERRITORY,
+    Country,
+    CountryMatch,
+    CrimeArea,
+    NoticeType,
+    Source,
+    Topic,
+)
+from kb.text import normalize
+
+
+class Knowledge:
+    """Facts from one knowledge file, with lookups by id, name or alias."""
+
+    def __init__(
+        self,
+        *,
+        path: Path,
+        sources: dict[str, Source],
+        topics: dict[str, Topic],
+        notice_types: list[NoticeType],
+        crime_areas: list[CrimeArea],
+        countries: list[Country],
+        ambiguous_names: dict[str, list[str]],
+        member_count: int,
+        un_member_states: int,
+        no_safe_haven: str,
+        membership_sources: list[Source],
+        membership_as_of: str,
+    ) -> None:
+        self.path = path
+        self.sources = sources
+        self.topics = topics
+        self.notice_types = notice_types
+        self.crime_areas = crime_areas
+        self.countries = countries
+        self.ambiguous_names = ambiguous_names
+        self.member_count = member_count
+        self.un_member_states = un_member_states
+        self.no_safe_haven = no_safe_haven
+        self.membership_sources = membership_sources
+        self.membership_as_of = membership_as_of
+        self._index = CountryIndex(countries, ambiguous_names)
+        self._notice_keys = _label_index(notice_types)
+        self._crime_keys = _label_index(crime_areas)
+
+    # ---- topics ------------------------------------------------------------------
+
+    def topic(self, topic_id: str) -> Topic:
+        """The topic with this id; KeyError names the id if it does not exist."""
+        try:
+            return self.topics[topic_id]
+        except KeyError:
+            raise KeyError(f"unknown topic id '{topic_id}'") from None
+
+    def has_topic(self, topic_id: str) -> bool:
+        return topic_id in self.topics
+
+    # ---- countries -------------------------------------------------------------
+
+    def country(self, text: str | None) -> Country | None:
+        """Exact match on a name or alias (case, accents, punctuation ignored)."""
+        return self._index.exact(text)
+
+    def match_country(self, text: str | None) -> CountryMatch:
+        """Exact match, or up to three close names as suggestions."""
+        return self._index.match(text)
+
+    def find_country_in_text(self, text: str | None) -> CountryMatch | None:
+        """The country a whole sentence is about, or suggestions, or None."""
+        return self._index.find_in_text(text)
+
+    @property
+    def members(self) -> list[Country]:
+        return [c for c in self.countries if c.status == MEMBER]
+
+    @property
+    def non_members(self) -> list[Country]:
+        return [c for c in self.countries if c.status == NON_MEMBER]
+
+    @property
+    def territories(self) -> list[Country]:
+        return [c for c in self.countries if c.status == TERRITORY]
+
+    # ---- notices and crime areas ---------------------------------------------------
+
+    def notice_type(self, text_or_id: str | None) -> NoticeType | None:
+        """A notice type by canonical id, name or alias ("red", "Red Notice")."""
+        return self._notice_keys.get(normalize(text_or_id or ""))
+
+    def crime_area(self, text_or_id: str | None) -> CrimeArea | None:
+        """A crime area by canonical id, name or alias ("mafia", "organised_crime")."""
+        return self._crime_keys.get(normalize(text_or_id or ""))
+
+
+def _label_index(items: list[NoticeType] | list[CrimeArea]) -> dict:
+    """Map the normalised id, name and aliases of each item to the item."""
+    index: dict = {}
+    for item in items:
+        for label in (item.id, item.name, *item.aliases):
+            index.setdefault(normalize(label), item)
+    return index

@@ -1,0 +1,119 @@
+"""Plain data records built from the knowledge file.
+
+They carry no behaviour beyond small display helpers, so the actions (and
+tests) can rely on simple attribute access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MEMBER = "member"
+NON_MEMBER = "non_member"
+TERRITORY = "territory"
+STATUSES = (MEMBER, NON_MEMBER, TERRITORY)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source registered once in `sources:` and referenced by id."""
+
+    id: str
+    title: str
+    url: str | None
+    document: str | None
+    as_of: str
+
+    @property
+    def reference(self) -> str:
+        """Where to find the source: its URL, or the document description."""
+        return self.url or self.document or ""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One explainable subject; texts are already reflowed and filled in."""
+
+    id: str
+    title: str
+    short: str
+    details: str
+    related: list[str]
+    sources: list[Source]
+    as_of: str
+    keywords: list[str] = field(default_factory=list)
+    offer_consultation: bool = False
+
+
+@dataclass(frozen=True)
+class Country:
+    """A member, a non-member or a territory taking part via a sub-bureau."""
+
+    name: str
+    status: str
+    aliases: list[str]
+    joined: str | None
+    reason: str | None
+    via: str | None
+    sources: list[Source]
+    un_member: bool = False
+    joined_event: str | None = None
+    article: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """The name as used inside a sentence ("the United Kingdom")."""
+        return f"{self.article} {self.name}" if self.article else self.name
+
+    @property
+    def is_member(self) -> bool:
+        return self.status == MEMBER
+
+
+@dataclass(frozen=True)
+class NoticeType:
+    """A notice type with its canonical id from docs/vocabulary.md."""
+
+    id: str
+    name: str
+    aliases: list[str]
+    topic: str
+
+
+@dataclass(frozen=True)
+class CrimeArea:
+    """A crime area with its canonical id from docs/vocabulary.md."""
+
+    id: str
+    name: str
+    aliases: list[str]
+    topic: str
+
+
+@dataclass(frozen=True)
+class CountryMatch:
+    """The result of looking a country up from user text.
+
+    ``country`` is set only on an exact match; otherwise ``suggestions``
+    holds up to three names to offer ("Did you mean ...?"), never a guess.
+    ``ambiguous`` is True when the text names several entries ("Congo").
+    """
+
+    country: Country | None
+    query: str
+    suggestions: list[str] = field(default_factory=list)
+    ambiguous: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the actions send to the user, with everything needed to cite it."""
+
+    text: str
+    topic_ref: str
+    title: str
+    sources: list[Source]
+    as_of: str
+    related: list[tuple[str, str]] = field(default_factory=list)
+    offer_consultation: bool = False
+    suggestions: list[str] = field(default_factory=list)

@@ -1,0 +1,59 @@
+"""Conversation design, as a visitor experiences it over the REST webhook."""
+from __future__ import annotations
+
+from tests.chat import Chat
+
+
+def test_urgent_message_gets_emergency_line_and_steps_first(chat: Chat) -> None:
+    replies = chat.say("please help my husband was just arrested at the airport in Dubai")
+    text = "\n".join(reply.get("text", "") for reply in replies)
+    first_reply_after_disclosure = replies[1]["text"]
+    assert "emergency line" in first_reply_after_disclosure
+    assert "ask for a lawyer" in text and "consulate" in text
+    assert "Do not sign anything" in text
+    assert "consultation" in text
+
+
+def test_out_of_scope_is_declined_with_the_menu(chat: Chat) -> None:
+    replies = chat.say("can you recommend a good pizza recipe?")
+    text = "\n".join(reply.get("text", "") for reply in replies)
+    assert "outside what I can help with" in text
+    assert "Member countries" in Chat.buttons(replies)
+
+
+def test_gibberish_twice_offers_the_consultation(chat: Chat) -> None:
+    first = chat.text("xqzt vlorp mnnn")
+    assert "didn't quite understand" in first
+    second = chat.text("plok brrzt qqq")
+    assert "consultation" in second and "@" in second
+
+
+def test_evasion_request_is_refused(chat: Chat) -> None:
+    answer = chat.text("which country should I run to so that interpol can never find me?")
+    assert "can't help with avoiding arrest" in answer
+    assert "lawyer" in answer
+
+
+def test_bot_challenge_and_legal_advice(chat: Chat) -> None:
+    assert "automated assistant, not a person" in chat.text("am I talking to a human?")
+    answer = chat.text("is this legal advice?")
+    assert "not legal advice" in answer
+
+
+def test_multi_turn_conversation_across_topics_ends_in_a_consultation(chat: Chat) -> None:
+    chat.text("hi")
+    assert "Palestine" in chat.text("is palestine a member of interpol?")
+    assert "Blue" in chat.text("what's a blue notice")
+    red = chat.text("is a red notice an arrest warrant?")
+    assert "Would you like to request" in red
+    assert "Ask me anything else" in chat.text("no thanks")
+    assert "196" in chat.text("how many member countries are there?")
+    consent = chat.text("I would like to speak to a lawyer about my case")
+    assert "privacy notice" in consent and "Do you agree" in consent
+
+
+def test_start_over_forgets_and_shows_the_menu(chat: Chat) -> None:
+    chat.text("is a red notice an arrest warrant?")
+    replies = chat.say("start over")
+    assert "start over" in replies[0]["text"]
+    assert "Talk to a lawyer" in Chat.buttons(replies)

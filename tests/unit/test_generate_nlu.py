@@ -1,0 +1,173 @@
+"""The generated NLU file: complete, consistent with the knowledge file,
+free of pronouns, and byte-stable so Rasa does not retrain for nothing.
+
+Checks are done on the parsed YAML (no `rasa data validate` needed).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+from kb import Knowledge, load_knowledge
+from kb.loader import DEFAULT_PATH, PROJECT_ROOT
+from kb.text import COMMON_WORDS, fold_accents
+
+SCRIPT = PROJECT_ROOT / "scripts" / "generate_nlu.py"
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generate_nlu", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generate_nlu = _load_script()
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return load_knowledge(DEFAULT_PATH)
+
+
+@pytest.fixture()
+def output(tmp_path: Path) -> Path:
+    path = tmp_path / "generated" / "knowledge_entities.yml"
+    assert generate_nlu.main(["--output", str(path)]) == 0
+    return path
+
+
+@pytest.fixture()
+def parsed(output: Path) -> dict:
+    return yaml.safe_load(output.read_text(encoding="utf-8"))
+
+
+def _examples(block: str) -> list[str]:
+    return [line[2:] for line in block.splitlines() if line.startswith("- ")]
+
+
+def _lookups(parsed: dict) -> dict[str, list[str]]:
+    return {item["lookup"]: _examples(item["examples"]) for item in parsed["nlu"] if "lookup" in item}
+
+
+def _synonyms(parsed: dict) -> dict[str, str]:
+    """surface form (lowercase) -> canonical value, as Rasa's synonym mapper uses it."""
+    mapping: dict[str, str] = {}
+    for item in parsed["nlu"]:
+        if "synonym" in item:
+            for example in _examples(item["examples"]):
+                assert example.lower() not in mapping, f"{example} mapped twice"
+                mapping[example.lower()] = item["synonym"]
+    return mapping
+
+
+def test_rasa_3_format(parsed: dict) -> None:
+    assert parsed["version"] == "3.1"
+    assert isinstance(parsed["nlu"], list)
+    assert set(_lookups(parsed)) == {"country", "notice_type", "crime_area"}
+
+
+def test_every_country_name_and_alias_is_in_the_lookup(kb: Knowledge, parsed: dict) -> None:
+    lookup = {entry.lower() for entry in _lookups(parsed)["country"]}
+    for country in [*kb.members, *kb.non_members, *kb.territories]:
+        for label in (country.name, *country.aliases):
+            assert label.lower() in lookup, label
+            assert fold_accents(label).lower() in lookup, fold_accents(label)
+    assert "congo" in lookup  # ambiguous names are entities too
+
+
+def test_every_alias_maps_to_its_country(kb: Knowledge, parsed: dict) -> None:
+    synonyms = _synonyms(parsed)
+    for country in kb.countries:
+        for label in (country.name, *country.aliases):
+            for form in {label, fold_accents(label)}:
+                if form.lower() != country.name.lower():
+                    assert synonyms.get(form.lower()) == country.name, form
+
+
+def test_notice_and_crime_aliases_map_to_canonical_ids(kb: Knowledge, parsed: dict) -> None:
+    synonyms = _synonyms(parsed)
+    lookups = _lookups(parsed)
+    for items, lookup_name in ((kb.notice_types, "notice_type"), (kb.crime_areas, "crime_area")):
+        lookup = {entry.lower() for entry in lookups[lookup_name]}
+        for item in items:
+            for label in (item.name, *item.aliases):
+                assert label.lower() in lookup, label
+                if label.lower() != item.id:
+                    assert synonyms[label.lower()] == item.id, label
+    assert synonyms["red notice"] == "red"
+    assert synonyms["un special notice"] == "un_special"
+    assert synonyms["mafia"] == "organised_crime"
+
+
+def test_ambiguous_names_have_no_synonym(parsed: dict) -> None:
+    assert "congo" not in _synonyms(parsed)
+
+
+def test_lookups_are_sorted_longest_first(parsed: dict) -> None:
+    for name, entries in _lookups(parsed).items():
+        lengths = [len(entry) for entry in entries]
+        assert lengths == sorted(lengths, reverse=True), name
+        assert len({e.lower() for e in entries}) == len(entries), f"{name} has duplicates"
+
+
+def test_no_pronouns_or_common_words(parsed: dict) -> None:
+    for entries in _lookups(parsed).values():
+        for entry in entries:
+            assert entry.lower() not in COMMON_WORDS, entry
+    assert not COMMON_WORDS & set(_synonyms(parsed))
+    assert "us" not in {e.lower() for e in _lookups(parsed)["country"]}
+
+
+def test_rewriting_unchanged_input_keeps_the_bytes(output: Path) -> None:
+    before = output.read_bytes()
+    mtime = output.stat().st_mtime_ns
+    assert generate_nlu.main(["--output", str(output)]) == 0
+    assert output.read_bytes() == before
+    assert output.stat().st_mtime_ns == mtime, "file must not be rewritten"
+    assert generate_nlu.render(load_knowledge(DEFAULT_PATH)).encode("utf-8") == before
+
+
+def test_check_passes_when_fresh_and_fails_when_stale(output: Path, tmp_path: Path) -> None:
+    assert generate_nlu.main(["--check", "--output", str(output)]) == 0
+    output.write_text(output.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert generate_nlu.main(["--check", "--output", str(output)]) == 1
+    assert generate_nlu.main(["--check", "--output", str(tmp_path / "missing.yml")]) == 1
+
+
+def test_check_detects_a_knowledge_change(output: Path, tmp_path: Path) -> None:
+    text = DEFAULT_PATH.read_text(encoding="utf-8")
+    changed = text.replace("{name: Brazil, status: member, aliases: [Brasil]}",
+                           "{name: Brazil, status: member, aliases: [Brasil, Federative Republic of Brazil]}")
+    assert changed != text
+    knowledge = tmp_path / "interpol.yml"
+    knowledge.write_text(changed, encoding="utf-8")
+    assert generate_nlu.main(["--check", "--knowledge", str(knowledge), "--output", str(output)]) == 1
+    assert generate_nlu.main(["--knowledge", str(knowledge), "--output", str(output)]) == 0
+    assert "Federative Republic of Brazil" in output.read_text(encoding="utf-8")
+
+
+def test_broken_knowledge_file_is_reported(tmp_path: Path, capsys) -> None:
+    knowledge = tmp_path / "interpol.yml"
+    knowledge.write_text("sources: [\n", encoding="utf-8")
+    assert generate_nlu.main(["--knowledge", str(knowledge), "--output", str(tmp_path / "o.yml")]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
+    assert not (tmp_path / "o.yml").exists()
+
+
+def test_command_line(tmp_path: Path) -> None:
+    out = tmp_path / "cli.yml"
+    first = subprocess.run([sys.executable, str(SCRIPT), "--output", str(out)],
+                           capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    check = subprocess.run([sys.executable, str(SCRIPT), "--check", "--output", str(out)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
