@@ -166,7 +166,7 @@ class EnvSlackInput(SlackInput):
         if not token or not secret:
             raise InvalidConfigException(
                 f"The Slack channel needs the environment variables {TOKEN_ENV} and "
-                f"{SIGNING_SECRET_ENV} (see docs/channels.md)."
+                f"{SIGNING_SECRET_ENV} (see README.md, 'Slack app')."
             )
         return cls(
             token,

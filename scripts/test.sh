@@ -21,5 +21,8 @@ say "Story tests (every predicted action must match)"
 say "Held-out NLU evaluation"
 "$VENV/bin/python" scripts/nlu_report.py
 
+say "Chromium for the browser test (Debian's package)"
+"$PROJECT_ROOT/scripts/ensure_chromium.sh"
+
 say "pytest: unit and end-to-end tests"
 "$VENV/bin/python" -m pytest tests "$@"

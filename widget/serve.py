@@ -38,7 +38,7 @@ BUNDLE = WIDGET_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 DEFAULT_QUICK_EXIT_URL = "https://www.google.com/search?q=weather"
 
 # URL path -> (file on disk, content type). Nothing else is ever read from disk.
-# The scripts and CSS may also be loaded by the firm's own site (docs/widget.md); the page may not.
+# The scripts and CSS may also be loaded by the firm's own site (README.md, "Putting it on the firm's website"); the page may not.
 SHAREABLE = {"/config.js", "/widget.js", "/widget.css", "/vendor/rasa-webchat.js"}
 
 STATIC_FILES: Dict[str, Tuple[Path, str]] = {
