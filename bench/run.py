@@ -323,13 +323,17 @@ def judge(targets: List[Dict[str, Any]], figures: Dict[str, Dict[str, Optional[f
 
 
 def table(figures: Dict[str, Dict[str, Optional[float]]], verdicts: Dict[str, List[str]], users: int) -> str:
-    def cell(value: Optional[float]) -> str:
-        return "-" if value is None else f"{value:.2f}" if abs(value) < 10 else f"{value:.0f}"
+    def cell(value: Optional[float], count: bool = False) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.0f}" if count or abs(value) >= 10 else f"{value:.2f}"
 
     rows = [("figure", "project", "stock", "project/stock", "target (project)")]
     for key, row in figures.items():
-        rows.append((LABELS[key].format(users=users), cell(row["project"]), cell(row["stock"]),
-                     cell(row["ratio"]), "; ".join(verdicts.get(key, []))))
+        count = key == "unexpected_replies"
+        rows.append((LABELS[key].format(users=users), cell(row["project"], count),
+                     cell(row["stock"], count), "-" if count else cell(row["ratio"]),
+                     "; ".join(verdicts.get(key, []))))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
@@ -389,7 +393,7 @@ def benchmark(work: Path, conversations: int, users: int, resources: ExitStack) 
 
     stock_dir = work / "stock"
     stock_dir.mkdir()
-    stock = StockStack(free_port(), free_port(), None, work / "stock-run", stock_dir=stock_dir)
+    stock = StockStack(0, 0, None, work / "stock-run", stock_dir=stock_dir)  # ports: at start
     print(f"[1/4] rasa init --no-prompt + training in {stock_dir}", flush=True)
     stock_train = run_timed([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(stock_dir)],
                             work, {**stock.env(), **cache}, log / "stock-train.log")
@@ -401,7 +405,7 @@ def benchmark(work: Path, conversations: int, users: int, resources: ExitStack) 
     channels[REST_CHANNEL]["rate_limit_per_minute"] = 0  # 30/min per sender would throttle the load
     (project_run / "credentials.yml").write_text(yaml.safe_dump(channels, sort_keys=False))
     project = Stack(
-        free_port(), free_port(), None, project_run, model=work / "models" / "assistant.tar.gz",
+        0, 0, None, project_run, model=work / "models" / "assistant.tar.gz",
         credentials=project_run / "credentials.yml",
         extra_env={  # SQLite in the run folder, notifications off: reproducible and local
             "TRACKER_DATABASE_URL": f"sqlite:///{project_run / 'tracker.db'}",
@@ -428,6 +432,7 @@ def benchmark(work: Path, conversations: int, users: int, resources: ExitStack) 
     startup: Dict[str, float] = {}
     for name, stack, hello in (("stock", stock, "hello"), ("project", project, "hi")):
         resources.callback(stack.stop)
+        stack.rasa_port, stack.action_port = free_port(), free_port()  # free now, not before training
         started = time.monotonic()
         stack.start()
         startup[name] = first_answer(stack, started, hello)
@@ -477,7 +482,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, models)")
     args = parser.parse_args()
     conversations = args.conversations or (5 if args.quick else 20)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds through the clean-up below
+    # Both unwind through the clean-up below (SIGINT explicitly: a shell may start us ignoring it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated: every process started was stopped"))
 
     began, load_before = time.monotonic(), os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="rasa-bench-"))

@@ -107,40 +107,31 @@ class NotificationState:
     last_error: Optional[str]
 
 
-@dataclass(frozen=True)
-class StoredRequest:
-    """A request as stored, with its status, summary and notification states."""
+@dataclass(frozen=True, kw_only=True)
+class StoredRequest(ConsultationRequest):
+    """A request as stored: what was collected, plus its reference, status, summary and
+    notification states."""
 
     reference: str
     status: str
     created_at: datetime
     handled_at: Optional[datetime]
-    conversation_id: str
-    channel: str
-    full_name: str
-    email: Optional[str]
-    phone: Optional[str]
-    current_country: Optional[str]
-    issuing_country: Optional[str]
-    problem_type: str
-    language: Optional[str]
-    description: str
-    consent_version: str
-    consent_at: datetime
-    urgent: bool
     summary: str
     notifications: tuple[NotificationState, ...] = field(default=())
 
     def as_record(self) -> dict[str, Any]:
         """Flat field -> value mapping (times as ISO 8601 UTC) for exports."""
         record: dict[str, Any] = {}
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if item.name == "notifications":
+        names = [item.name for item in fields(self)]
+        # The columns a lawyer scans first lead the export.
+        leading = ["reference", "status", "created_at", "handled_at"]
+        for name in leading + [name for name in names if name not in leading]:
+            value = getattr(self, name)
+            if name == "notifications":
                 value = "; ".join(f"{n.channel}: {n.status}" for n in value)
             elif isinstance(value, datetime):
                 value = value.isoformat()
-            record[item.name] = value
+            record[name] = value
         return record
 
 

@@ -9,28 +9,14 @@ text is plain: whatever the person typed (HTML, code, RTL text) is shown literal
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Optional
 
 from intake.settings import Settings, get_settings
 
+if TYPE_CHECKING:  # storage imports this module to build summaries
+    from intake.storage import ConsultationRequest
+
 NOT_GIVEN = "(not given)"
-
-
-class SummarySource(Protocol):
-    """The request fields a summary needs (ConsultationRequest and StoredRequest have them)."""
-
-    conversation_id: str
-    channel: str
-    full_name: str
-    email: Optional[str]
-    phone: Optional[str]
-    current_country: Optional[str]
-    issuing_country: Optional[str]
-    problem_type: str
-    language: Optional[str]
-    description: str
-    consent_version: str
-    consent_at: datetime
 
 
 def format_time(moment: datetime) -> str:
@@ -44,7 +30,7 @@ def summary_title(reference: str, urgent: bool) -> str:
     return f"URGENT — {title}" if urgent else title
 
 
-def build_summary(request: SummarySource, reference: str, *, urgent: bool, received_at: datetime,
+def build_summary(request: "ConsultationRequest", reference: str, *, urgent: bool, received_at: datetime,
                   settings: Optional[Settings] = None, note: Optional[str] = None) -> str:
     """The complete lawyer summary for one request.
 

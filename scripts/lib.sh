@@ -4,8 +4,6 @@
 
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$PROJECT_ROOT/.venv"
-RUN_DIR="$PROJECT_ROOT/.run"
-LOG_DIR="$RUN_DIR/logs"
 export PYTHONPATH="$PROJECT_ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export RASA_TELEMETRY_ENABLED=false
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
@@ -68,21 +66,17 @@ generate_nlu() {
   "$VENV/bin/python" "$PROJECT_ROOT/scripts/generate_nlu.py"
 }
 
+# What both commands need before anything runs: packages, widget assets, generated NLU data.
+prepare_project() {
+  cd "$PROJECT_ROOT"
+  ensure_venv
+  ensure_widget
+  generate_nlu
+}
+
 # Rasa's fingerprinting retrains only when data, domain or config changed.
 train_if_needed() {
   say "Training (skipped by Rasa when nothing changed)"
   (cd "$PROJECT_ROOT" && "$VENV/bin/rasa" train --data data --domain domain.yml --config config.yml \
       --out models --fixed-model-name assistant --quiet) || die "training failed"
-}
-
-# The project's default services on one machine; every value can be overridden.
-export_runtime_env() {
-  mkdir -p "$LOG_DIR"
-  export RASA_PORT="${RASA_PORT:-5005}"
-  export ACTION_PORT="${ACTION_PORT:-5055}"
-  export WIDGET_PORT="${WIDGET_PORT:-8080}"
-  export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTION_PORT/webhook}"
-  export TRACKER_DATABASE_URL="${TRACKER_DATABASE_URL:-sqlite:///$RUN_DIR/tracker.db}"
-  export DATABASE_URL="${DATABASE_URL:-sqlite:///$RUN_DIR/intake.db}"
-  export SANIC_HOST="${SANIC_HOST:-127.0.0.1}"
 }

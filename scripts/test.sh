@@ -4,10 +4,7 @@
 # and end-to-end tests against real servers on free loopback ports). Non-zero on any failure.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-cd "$PROJECT_ROOT"
-ensure_venv
-ensure_widget
-generate_nlu
+prepare_project
 
 say "Validating training data and domain"
 "$VENV/bin/rasa" data validate --data data --domain domain.yml --config config.yml --quiet
