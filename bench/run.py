@@ -374,9 +374,12 @@ def plot(figures: Dict[str, Dict[str, Optional[float]]], users: int, path: Path)
 
 
 def git_commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True)
-    return done.stdout.strip() or "unknown"
+    """The commit measured, '+changes' when the tree (which is what gets trained) differs."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
+
+    changed = git("status", "--porcelain", "--untracked-files=no")
+    return (git("rev-parse", "--short", "HEAD") or "unknown") + ("+changes" if changed else "")
 
 
 def first_answer(stack: Stack, started: float, text: str) -> float:
@@ -486,7 +489,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated: every process started was stopped"))
 
-    began, load_before = time.monotonic(), os.getloadavg()
+    began, load_before, commit = time.monotonic(), os.getloadavg(), git_commit()  # what gets trained
     work = Path(tempfile.mkdtemp(prefix="rasa-bench-"))
     try:
         with ExitStack() as resources:
@@ -501,7 +504,7 @@ def main() -> int:
     verdicts = judge(targets, results["figures"])
     results["targets"] = targets
     results["run"] = {
-        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "commit": git_commit(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "commit": commit,
         "seconds": round(time.monotonic() - began), "cpus": os.cpu_count(),
         "python": platform.python_version(), "machine": platform.platform(),
         "load_average_before": load_before, "load_average_after": os.getloadavg(),

@@ -74,9 +74,16 @@ prepare_project() {
   generate_nlu
 }
 
-# Rasa's fingerprinting retrains only when data, domain or config changed.
+# Rasa's fingerprinting retrains only when data, domain or config changed. Rasa's own
+# output (hundreds of lines of warnings and progress bars) goes to .run/logs/train.log.
 train_if_needed() {
-  say "Training (skipped by Rasa when nothing changed)"
-  (cd "$PROJECT_ROOT" && "$VENV/bin/rasa" train --data data --domain domain.yml --config config.yml \
-      --out models --fixed-model-name assistant --quiet) || die "training failed"
+  local log="$PROJECT_ROOT/.run/logs/train.log"
+  mkdir -p "$(dirname "$log")"
+  say "Training if anything changed (log: .run/logs/train.log)"
+  if ! (cd "$PROJECT_ROOT" && "$VENV/bin/rasa" train --data data --domain domain.yml \
+      --config config.yml --out models --fixed-model-name assistant) > "$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "training failed (full log: $log)"
+  fi
+  grep -E "Nothing changed|model is trained|Your Rasa model" "$log" | sed 's/\x1b\[[0-9;]*m//g' | tail -n 1
 }

@@ -1,0 +1,85 @@
+"""Custom actions that fail soft: when the action server is down or too slow, the person
+hears a short apology with the firm's contact details instead of silence.
+
+Rasa 3.6 logs a failed call to the action server and says nothing, which leaves a
+frightened person staring at an empty chat. Rasa has no hook for this, so `install()`
+puts this subclass where Rasa creates its remote actions (custom actions, form validation
+and custom slot mappings). The conversation itself goes on: the next message is handled
+as usual once the action server is back.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import List
+
+import rasa.core.actions.action as rasa_actions
+import rasa.core.actions.forms as rasa_forms
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.channels import OutputChannel
+from rasa.core.nlg import NaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+
+from intake.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+APOLOGY_RESPONSE = "utter_action_unavailable"
+# How long a person may wait for one custom action before hearing the apology.
+TIMEOUT_ENV = "ACTION_TIMEOUT_SECONDS"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+
+
+def contact_variables() -> dict:
+    firm = get_settings().firm
+    return {"firm_name": firm.name, "firm_phone": firm.phone, "firm_email": firm.email,
+            "emergency_phone": firm.emergency_phone}
+
+
+def apologised_this_turn(tracker: DialogueStateTracker) -> bool:
+    """One apology per message, however many custom actions the turn needed."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("utter_action") == APOLOGY_RESPONSE:
+            return True
+    return False
+
+
+class ResilientRemoteAction(RemoteAction):
+    async def run(
+        self,
+        output_channel: OutputChannel,
+        nlg: NaturalLanguageGenerator,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+    ) -> List[Event]:
+        timeout = float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_SECONDS))
+        try:
+            return await asyncio.wait_for(
+                super().run(output_channel, nlg, tracker, domain), timeout=timeout
+            )
+        except ActionExecutionRejection:
+            raise  # a form's normal "that answer is not for me", not a failure
+        except (RasaException, asyncio.TimeoutError) as error:
+            logger.error("Custom action '%s' failed, apologising instead: %s", self.name(), error)
+            if apologised_this_turn(tracker):
+                return []
+            response = await nlg.generate(
+                APOLOGY_RESPONSE, tracker, output_channel.name(), **contact_variables()
+            )
+            if response is None:
+                return []
+            return [create_bot_utterance({**response, "utter_action": APOLOGY_RESPONSE})]
+
+
+def install() -> None:
+    """Makes Rasa create ResilientRemoteAction wherever it would create a RemoteAction."""
+    rasa_actions.RemoteAction = ResilientRemoteAction  # type: ignore[misc]
+    rasa_forms.RemoteAction = ResilientRemoteAction  # type: ignore[misc]
+
+
