@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from ops.credentials import credentials_file
 
@@ -75,6 +75,10 @@ class Stack:
     credentials: Optional[Path] = None  # None: ops.credentials writes one into run_dir
     extra_env: Dict[str, str] = field(default_factory=dict)
     services: List[Service] = field(default_factory=list)
+    # The scale-out mode (ops/scaleout.py) runs several Stacks that each start one server
+    # ("rasa" or "actions") with its own endpoints file; by default a Stack starts them all.
+    endpoints: Path = PROJECT_ROOT / "endpoints.yml"
+    roles: Tuple[str, ...] = ("actions", "rasa", "widget")
 
     @property
     def rasa_url(self) -> str:
@@ -110,19 +114,21 @@ class Stack:
 
     def planned(self) -> List[Service]:
         logs = self.run_dir / "logs"
-        planned = [
-            Service(
+        planned: List[Service] = []
+        if "actions" in self.roles:
+            planned.append(Service(
                 "action server",
                 [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(self.action_port)],
                 f"{self.action_url}/health",
                 logs / "actions.log",
-            ),
-            Service(
+            ))
+        if "rasa" in self.roles:
+            planned.append(Service(
                 "rasa server",
                 [
                     str(VENV_BIN / "rasa"), "run",
                     "--model", str(self.model),
-                    "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+                    "--endpoints", str(self.endpoints),
                     "--credentials",
                     str(self.credentials or credentials_file(self.run_dir, self.env())),
                     "--interface", "127.0.0.1",
@@ -131,10 +137,9 @@ class Stack:
                 ],
                 f"{self.rasa_url}/",
                 logs / "rasa.log",
-            ),
-        ]
+            ))
         widget_server = PROJECT_ROOT / "widget" / "serve.py"
-        if self.widget_port and widget_server.exists():
+        if "widget" in self.roles and self.widget_port and widget_server.exists():
             planned.append(
                 Service(
                     "widget page",

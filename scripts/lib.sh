@@ -85,5 +85,5 @@ train_if_needed() {
     tail -n 40 "$log" >&2
     die "training failed (full log: $log)"
   fi
-  grep -E "Nothing changed|model is trained|Your Rasa model" "$log" | sed 's/\x1b\[[0-9;]*m//g' | tail -n 1
+  grep -aE "Nothing changed|model is trained|Your Rasa model" "$log" | sed 's/\x1b\[[0-9;]*m//g' | tail -n 1
 }
