@@ -69,6 +69,7 @@ generate_nlu() {
 # What both commands need before anything runs: packages, widget assets, generated NLU data.
 prepare_project() {
   cd "$PROJECT_ROOT"
+  mkdir -p .run/logs
   ensure_venv
   ensure_widget
   generate_nlu
@@ -78,7 +79,6 @@ prepare_project() {
 # output (hundreds of lines of warnings and progress bars) goes to .run/logs/train.log.
 train_if_needed() {
   local log="$PROJECT_ROOT/.run/logs/train.log"
-  mkdir -p "$(dirname "$log")"
   say "Training if anything changed (log: .run/logs/train.log)"
   if ! (cd "$PROJECT_ROOT" && "$VENV/bin/rasa" train --data data --domain domain.yml \
       --config config.yml --out models --fixed-model-name assistant) > "$log" 2>&1; then

@@ -18,7 +18,7 @@ POSTGRES_SCRIPT = PROJECT_ROOT / "scripts" / "services" / "postgres.sh"
 def train_once() -> None:
     """Regenerates NLU data and trains only if something changed (Rasa's fingerprint)."""
     subprocess.run(
-        ["bash", "-c", "source scripts/lib.sh && generate_nlu && train_if_needed"],
+        ["bash", "-c", "source scripts/lib.sh && prepare_project && train_if_needed"],
         cwd=PROJECT_ROOT, check=True,
     )
 
