@@ -178,6 +178,9 @@ class LimitedRestInput(RestInput):
         sender = payload.get("sender")
         if not isinstance(sender, str) or not sender.strip():
             return error(400, "invalid_sender", '"sender" is required and must be a non-empty string.')
+        if not sender.isprintable():
+            # Control characters (NUL above all: PostgreSQL refuses it) have no place in an id.
+            return error(400, "invalid_sender", '"sender" must not contain control characters.')
         if len(sender) > self.max_sender_length:
             return error(
                 400, "invalid_sender",

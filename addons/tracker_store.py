@@ -7,13 +7,17 @@ deletes every stored event of the conversation instead of saving it.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Any, Optional, Text
+from typing import Any, Iterator, Optional, Text
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.constants import POSTGRESQL_SCHEMA
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
+from rasa.shared.utils.cli import print_error_and_exit
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -46,6 +50,25 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             query=dict(url.query) or None,
             **kwargs,
         )
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """Rasa's version ends the whole process on *any* ValueError inside the scope, taking
+        it for a missing PostgreSQL schema; psycopg2 also raises ValueError for a NUL character
+        in a conversation id, so one odd sender would stop the server for everybody. Only the
+        schema check itself may end the process here."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as error:
+                print_error_and_exit(
+                    f"Requested PostgreSQL schema '{error}' was not found in the database. "
+                    f"Create it, or unset {POSTGRESQL_SCHEMA}. Exiting application."
+                )
+            yield session
+        finally:
+            session.close()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASURE_SLOT):

@@ -26,6 +26,10 @@ end of their session), so the scale-out stack would lose its database whenever a
 running beside it ended; a private cluster also lets the fault tests stop PostgreSQL without
 disturbing anyone. It uses the same Debian installation that postgres.sh installs.
 
+The lock store is addons.lock_store.AtomicRedisLockStore: Rasa 3.6's own "redis" type issues
+tickets with GET then SET, which is not atomic across servers (tests/scaleout's concurrency
+test loses messages with it); `lock_store` (`--lock-store redis`) brings it back to compare.
+
 Load balancing (see nginx_config): REST is spread over all Rasa servers by least connections,
 because with the tracker in PostgreSQL and the lock in Redis any server can take any message.
 socket.io is pinned to one server per client address, because socket.io's long-polling
@@ -77,7 +81,7 @@ tracker_store:
 # Rasa's per-conversation ticket lock, shared by all Rasa servers: two messages of one
 # conversation that reach two servers are still handled one after the other.
 lock_store:
-  type: redis
+  type: {lock_store}
   url: ${REDIS_HOST}
   port: ${REDIS_PORT}
   db: ${REDIS_DB}
@@ -138,7 +142,7 @@ def pg_bindir() -> Path:
                         key=lambda path: [int(part) if part.isdigit() else 0
                                           for part in path.parent.parent.name.split(".")])
     if not candidates:
-        raise RuntimeError("PostgreSQL is not installed: run scripts/services/postgres.sh start once "
+        raise RuntimeError(f"PostgreSQL is not installed: run {POSTGRES_SCRIPT} start once "
                            "(it installs Debian's postgresql package) or apt-get install -y postgresql")
     return candidates[-1].parent
 
@@ -265,6 +269,9 @@ class ScaleOut:
     port: int = 0  # nginx's port for clients (0: a free one)
     action_proxy_port: int = 0  # nginx's port for the Rasa servers' action calls (0: a free one)
     extra_env: Dict[str, str] = field(default_factory=dict)
+    # The lock store's `type`: Rasa's "redis", or the module path of a RedisLockStore subclass
+    # (constructed with endpoint_config, same keys).
+    lock_store: str = "addons.lock_store.AtomicRedisLockStore"
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir).resolve()
@@ -480,7 +487,7 @@ class ScaleOut:
 
     def _write_files(self) -> None:
         """The endpoints file every Rasa server reads, and the firm's settings with a private spool."""
-        (self.run_dir / "endpoints.yml").write_text(ENDPOINTS_TEMPLATE)
+        (self.run_dir / "endpoints.yml").write_text(ENDPOINTS_TEMPLATE.replace("{lock_store}", self.lock_store))
         settings = yaml.safe_load(FIRM_SETTINGS.read_text(encoding="utf-8"))
         settings.setdefault("intake", {})["spool_dir"] = str(self.spool_dir)
         (self.run_dir / "firm.yml").write_text(
@@ -740,10 +747,13 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("SCALEOUT_DATABASE_URL"),
                         help="PostgreSQL database for consultation requests")
     parser.add_argument("--run-dir", type=Path, default=PROJECT_ROOT / ".run" / "scaleout")
+    parser.add_argument("--lock-store", default=os.environ.get("SCALEOUT_LOCK_STORE", "addons.lock_store.AtomicRedisLockStore"),
+                        help="the lock store's type in endpoints.yml (default: redis)")
     args = parser.parse_args()
     try:
         stack = ScaleOut(args.run_dir, args.rasa_servers, args.action_servers, port=args.port,
-                         given_tracker_url=args.tracker_database_url, given_intake_url=args.database_url)
+                         given_tracker_url=args.tracker_database_url, given_intake_url=args.database_url,
+                         lock_store=args.lock_store)
     except ValueError as error:
         sys.exit(f"scale-out: {error}")
     stopping = False

@@ -57,3 +57,7 @@ def test_start_over_forgets_and_shows_the_menu(chat: Chat) -> None:
     replies = chat.say("start over")
     assert "start over" in replies[0]["text"]
     assert "Talk to a lawyer" in Chat.buttons(replies)
+
+
+def test_a_blank_message_is_answered_not_dropped(chat: Chat) -> None:
+    assert "didn't quite understand" in chat.text("   ")

@@ -177,3 +177,73 @@ def tracker_problems(events: List[Tuple[int, str, Optional[str], float, str]]) -
 
 def user_texts(events: List[Tuple[int, str, Optional[str], float, str]]) -> List[str]:
     return [json.loads(data).get("text") or "" for _, type_name, _, _, data in events if type_name == "user"]
+
+
+class SocketIOWebsocket:
+    """A minimal socket.io (engine.io 4) client over a raw websocket, with aiohttp.
+
+    Why not python-socketio's AsyncClient: its engine.io (4.15) needs aiohttp >= 3.10 for
+    websockets and the project pins 3.9.5 (Rasa 3.6's). Raw frames also let the fuzz test
+    send what no well-behaved client would.
+    """
+
+    def __init__(self, base_url: str, forwarded_for: Optional[str] = None) -> None:
+        self.url = base_url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
+        self.headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+        self.upstream = ""
+
+    async def __aenter__(self) -> "SocketIOWebsocket":
+        import aiohttp
+
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10))
+        try:
+            self.ws = await self.session.ws_connect(self.url, headers=self.headers, autoping=True, timeout=10)
+            response = getattr(self.ws, "_response", None)
+            self.upstream = response.headers.get("X-Upstream", "") if response is not None else ""
+            opening = await self.receive(10)
+            assert opening.startswith("0"), opening
+            await self.ws.send_str("40")
+            connected = await self.receive(10)
+            assert connected.startswith("40"), connected
+        except BaseException:
+            await self.session.close()
+            raise
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        try:
+            await self.ws.close()
+        finally:
+            await self.session.close()
+
+    async def receive(self, timeout: float) -> str:
+        """The next engine.io packet that is not a ping (pings are answered, as clients must)."""
+        import asyncio
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                raise TimeoutError("no socket.io packet in time")
+            message = await asyncio.wait_for(self.ws.receive(), left)
+            if not isinstance(message.data, str):
+                raise ConnectionError(f"websocket closed: {message.type} {message.data!r}")
+            if message.data == "2":
+                await self.ws.send_str("3")
+                continue
+            return message.data
+
+    async def emit(self, event: str, data: Any) -> None:
+        await self.ws.send_str("42" + json.dumps([event, data]))
+
+    async def wait_for(self, event: str, timeout: float) -> Any:
+        """The data of the next `event` (other events are skipped)."""
+        import asyncio
+
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            packet = await self.receive(max(0.1, deadline - asyncio.get_running_loop().time()))
+            if packet.startswith("42"):
+                name, *payload = json.loads(packet[2:])
+                if name == event:
+                    return payload[0] if payload else None

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, Optional, Tuple
 
 import pytest
 import redis
@@ -23,9 +23,10 @@ import redis
 from intake.storage import SqlIntakeStore, open_store
 from ops.scaleout import ScaleOut
 from tests.e2e.test_consultation import REFERENCE, STEPS, fill
-from tests.scaleout.conftest import (Conversation, post, report, tracker_events, tracker_problems,
-                                     user_texts)
+from tests.scaleout.conftest import (Conversation, Reply, SocketIOWebsocket, post, report, tracker_events,
+                                     tracker_problems, user_texts)
 
+ROUNDS = 10  # conversations in the concurrency test (a race shows in ~1 of 4)
 FAULTS: Dict[str, str] = {}  # what a person reads during each outage (tests/artifacts/faults.json)
 
 
@@ -91,26 +92,42 @@ def test_one_conversation_moves_between_servers_and_stays_correct(
 
 
 def test_messages_of_one_conversation_at_two_servers_at_once_are_taken_in_turn(scaleout: ScaleOut) -> None:
-    """Six messages of one conversation sent at the same moment reach both servers; the Redis
-    lock makes each wait for the previous turn, so no turn interleaves with another."""
+    """Six messages of one conversation sent at the same instant reach both servers; the Redis
+    lock must make each wait for the previous turn, or two turns run at once and the SQL
+    tracker store (which appends "the events after the ones already stored") drops one turn's
+    events. Five conversations, because a race shows only sometimes."""
     questions = ["is france a member of interpol?", "what is a red notice?", "what is a yellow notice?",
                  "is south sudan a member of interpol?", "what crimes does interpol deal with?",
                  "how many countries are members of interpol?"]
-    chat = Conversation(scaleout.url)
-    chat.text("hi")
     client = redis.Redis(host="127.0.0.1", port=scaleout.redis_port)
     commands_before = int(client.info("stats")["total_commands_processed"])
-    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
-        replies = list(pool.map(lambda question: post(scaleout.rest_url, {"sender": chat.sender,
-                                                                          "message": question}), questions))
-    assert [reply.status for reply in replies] == [200] * len(questions)
-    assert all(reply.text for reply in replies), [reply.body for reply in replies]
-    assert {scaleout.rasa_index(reply.upstream) for reply in replies} == {0, 1}
-    # Rasa took and released one lock per message in Redis.
-    assert int(client.info("stats")["total_commands_processed"]) - commands_before >= 2 * len(questions)
-    events = tracker_events(scaleout.tracker_url, [chat.sender])[chat.sender]
-    assert tracker_problems(events) == []
-    assert sorted(user_texts(events)) == sorted(["hi", *questions])
+    servers: set = set()
+    broken: Dict[str, str] = {}
+    for _ in range(ROUNDS):
+        chat = Conversation(scaleout.url)
+        chat.text("hi")
+        start = threading.Barrier(len(questions))
+
+        def send(question: str, chat: Conversation = chat, start: threading.Barrier = start) -> Reply:
+            start.wait(timeout=30)
+            return post(scaleout.rest_url, {"sender": chat.sender, "message": question})
+
+        with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+            replies = list(pool.map(send, questions))
+        assert [reply.status for reply in replies] == [200] * len(questions)
+        assert all(reply.text for reply in replies), [reply.body for reply in replies]
+        servers |= {scaleout.rasa_index(reply.upstream) for reply in replies}
+        events = tracker_events(scaleout.tracker_url, [chat.sender])[chat.sender]
+        lost = Counter(["hi", *questions]) - Counter(user_texts(events))
+        if lost or tracker_problems(events):
+            broken[chat.sender] = f"lost {sorted(lost.elements())}; {tracker_problems(events)}"
+    assert servers == {0, 1}
+    # Rasa took and released a lock per message in Redis.
+    assert int(client.info("stats")["total_commands_processed"]) - commands_before >= 2 * ROUNDS * len(questions)
+    assert not broken, (
+        f"{len(broken)} of {ROUNDS} conversations lost messages or interleaved turns: {broken}. Rasa 3.6's "
+        "RedisLockStore issues tickets with GET + SET, not atomically: two servers can take the same ticket "
+        "at once (see docs/scaleout.md, \"Findings\").")
 
 
 # ----------------------------------------------------------------------------- a Rasa server dies
@@ -292,7 +309,7 @@ def test_socketio_long_polling_is_sticky_through_nginx(scaleout: ScaleOut) -> No
             status, body, chosen = polling(scaleout.url, address, sid=sid, data=packet)
             assert status == 200 and chosen == upstream, (packet, status, body, chosen)
         deadline = time.monotonic() + 60
-        while "bot_uttered" not in received and time.monotonic() < deadline:
+        while "South Sudan" not in received and time.monotonic() < deadline:  # greeting first
             status, body, chosen = polling(scaleout.url, address, sid=sid)
             assert status == 200 and chosen == upstream, (status, body, chosen)
             received += body
@@ -305,29 +322,26 @@ def test_socketio_websocket_through_nginx_and_the_session_survives_a_change_of_s
     """The widget's transport (websocket, upgraded through nginx). With session persistence the
     conversation is the session_id's, so a reconnect that lands on another server (e.g. after
     a crash) continues it."""
-    import socketio
-
     addresses = client_address_per_server(scaleout)
     session = uuid.uuid4().hex
 
-    async def ask(address: str, message: str) -> str:
-        client = socketio.AsyncClient(reconnection=False)
-        answers: asyncio.Queue = asyncio.Queue()
-        client.on("bot_uttered", lambda data: answers.put_nowait(data))
-        await client.connect(scaleout.url, transports=["websocket"], headers={"X-Forwarded-For": address},
-                             wait_timeout=20)
-        try:
-            assert client.transport() == "websocket"
+    async def ask(server: int, message: str, expected: str) -> str:
+        """Says message on the given server; returns the first bot message containing expected
+        (a new session is greeted first)."""
+        async with SocketIOWebsocket(scaleout.url, addresses[server]) as client:
+            assert scaleout.rasa_index(client.upstream) == server, client.upstream
             await client.emit("session_request", {"session_id": session})
+            assert await client.wait_for("session_confirm", 20) == session
             await client.emit("user_uttered", {"message": message, "session_id": session})
-            first = await asyncio.wait_for(answers.get(), timeout=60)
-            return str(first.get("text", ""))
-        finally:
-            await client.disconnect()
+            for _ in range(10):
+                answer = str((await client.wait_for("bot_uttered", 60)).get("text", ""))
+                if expected in answer:
+                    return answer
+            return f"(no message with {expected!r})"
 
     assert "South Sudan" in asyncio.run(asyncio.wait_for(
-        ask(addresses[0], "is south sudan a member of interpol?"), 120))
-    assert "Serbia" in asyncio.run(asyncio.wait_for(ask(addresses[1], "and Serbia?"), 120))
+        ask(0, "is south sudan a member of interpol?", "South Sudan"), 120))
+    assert "Serbia" in asyncio.run(asyncio.wait_for(ask(1, "and Serbia?", "Serbia"), 120))
     events = tracker_events(scaleout.tracker_url, [session])[session]
     assert tracker_problems(events) == []
     assert user_texts(events) == ["is south sudan a member of interpol?", "and Serbia?"]

@@ -1,0 +1,34 @@
+"""Rasa's LogisticRegressionClassifier, safe for messages without a single word.
+
+A message of blanks (" ") gets no features from some featurizers (the regex features), so
+Rasa's classifier fails on the shape of its matrix and the person gets no reply at all. Such a
+message is given no intent here (confidence 0), which the FallbackClassifier then turns into
+`nlu_fallback`, so the person is asked to rephrase like for any message not understood.
+"""
+from __future__ import annotations
+
+from typing import List
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+
+def is_blank(message: Message) -> bool:
+    return not (message.get(TEXT) or "").strip()
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
+    def process(self, messages: List[Message]) -> List[Message]:
+        worded = [message for message in messages if not is_blank(message)]
+        if worded:
+            super().process(worded)
+        for message in messages:
+            if is_blank(message):
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        return messages
