@@ -24,8 +24,8 @@ say "Held-out NLU evaluation (the test set must not overlap the training data)"
 "$VENV/bin/python" scripts/check_nlu_overlap.py
 "$VENV/bin/python" scripts/nlu_report.py
 
-say "Chromium for the browser test (Debian's package)"
-"$PROJECT_ROOT/scripts/ensure_chromium.sh"
+say "Debian packages the tests run for real: chromium, nginx, redis-server, postgresql"
+"$PROJECT_ROOT/scripts/ensure_system_packages.sh"
 
 say "pytest: unit and end-to-end tests"
 "$VENV/bin/python" -m pytest tests "$@"

@@ -55,7 +55,7 @@ function chromiumPath() {
   try {
     found = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
   } catch {
-    throw new CheckFailed("chromium not found on PATH: run scripts/ensure_chromium.sh (or set CHROMIUM_PATH)");
+    throw new CheckFailed("chromium not found on PATH: run scripts/ensure_system_packages.sh (or set CHROMIUM_PATH)");
   }
   return fs.realpathSync(found);
 }

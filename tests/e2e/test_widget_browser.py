@@ -2,7 +2,7 @@
 against the real stack: widget page, Rasa server and action server on free loopback ports.
 
 The browser steps live in tests/browser/chat.spec.mjs (a plain Node script); this test runs
-it and checks its screenshots. Nothing is installed here: scripts/ensure_chromium.sh installs
+it and checks its screenshots. Nothing is installed here: scripts/ensure_system_packages.sh installs
 chromium and scripts/lib.sh (ensure_widget) runs `npm ci` in widget/. Without chromium the
 test is skipped, unless CI is set, where a missing chromium is a failure.
 """
@@ -32,7 +32,7 @@ def browser_tools() -> Dict[str, str]:
     browser skips (or fails) before anything is trained or started."""
     chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not chromium:
-        message = "chromium is not installed (run scripts/ensure_chromium.sh)"
+        message = "chromium is not installed (run scripts/ensure_system_packages.sh)"
         if os.environ.get("CI"):
             pytest.fail(f"{message}; CI is set, so the browser test may not be skipped")
         pytest.skip(f"{message}; set CI=1 to make this a failure")

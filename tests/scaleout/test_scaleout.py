@@ -127,7 +127,7 @@ def test_messages_of_one_conversation_at_two_servers_at_once_are_taken_in_turn(s
     assert not broken, (
         f"{len(broken)} of {ROUNDS} conversations lost messages or interleaved turns: {broken}. Rasa 3.6's "
         "RedisLockStore issues tickets with GET + SET, not atomically: two servers can take the same ticket "
-        "at once (see docs/scaleout.md, \"Findings\").")
+        "at once (see README.md, \"Findings, and what was done about them\").")
 
 
 # ----------------------------------------------------------------------------- a Rasa server dies
