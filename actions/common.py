@@ -1,8 +1,7 @@
-"""What several actions share: the firm's details as template variables, the intake store
-and small questions about the tracker.
+"""What several actions share: the intake store and small questions about the tracker.
 
 Reply wording lives in domain.yml; the firm's details live in firm.yml. Actions join the two
-by passing these variables to `dispatcher.utter_message(response=..., **firm_vars())`.
+with `dispatcher.utter_message(response=..., **response_variables())` (intake.settings).
 """
 from __future__ import annotations
 
@@ -13,21 +12,6 @@ from rasa_sdk import Tracker
 
 from intake.settings import get_settings
 from intake.storage import IntakeStore, open_store
-
-
-def firm_vars() -> Dict[str, str]:
-    """Template variables for every response that mentions the firm."""
-    settings = get_settings()
-    firm = settings.firm
-    return {
-        "firm_name": firm.name,
-        "firm_phone": firm.phone,
-        "firm_email": firm.email,
-        "emergency_phone": firm.emergency_phone,
-        "office_hours": firm.office_hours,
-        "privacy_url": settings.privacy_notice.url,
-        "privacy_version": settings.privacy_notice.version,
-    }
 
 
 @lru_cache(maxsize=1)

@@ -14,9 +14,9 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import firm_vars, form_slots, latest_intent
+from actions.common import form_slots, latest_intent
 from intake import validation
-from intake.settings import get_settings
+from intake.settings import get_settings, response_variables
 from kb import get_knowledge
 
 MAX_MISSES = 3
@@ -103,7 +103,7 @@ class ValidateConsultationForm(FormValidationAction):
         misses[slot] = misses.get(slot, 0) + 1
         dispatcher.utter_message(text=result.error)
         if misses[slot] >= MAX_MISSES:
-            dispatcher.utter_message(response="utter_too_many_misses", **firm_vars())
+            dispatcher.utter_message(response="utter_too_many_misses", **response_variables())
         return {slot: None, "field_misses": misses}
 
     def validate_privacy_consent(
@@ -209,7 +209,7 @@ class ActionAskPrivacyConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_privacy_consent_question", **firm_vars())
+        dispatcher.utter_message(response="utter_privacy_consent_question", **response_variables())
         return [SlotSet("consultation_offered", False)]
 
 

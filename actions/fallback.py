@@ -7,7 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import firm_vars
+from intake.settings import response_variables
+
+
 
 
 def consecutive_misses(events: List[Dict[str, Any]]) -> int:
@@ -36,6 +38,6 @@ class ActionFallback(Action):
         if consecutive_misses(tracker.events) < 2:
             dispatcher.utter_message(response="utter_rephrase")
             return []
-        dispatcher.utter_message(response="utter_fallback_offer", **firm_vars())
+        dispatcher.utter_message(response="utter_fallback_offer", **response_variables())
         dispatcher.utter_message(response="utter_offer_consultation")
         return [SlotSet("consultation_offered", True)]

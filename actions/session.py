@@ -7,7 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import firm_vars
+from intake.settings import response_variables
+
+
 
 
 class ActionSessionStart(Action):
@@ -20,7 +22,7 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_disclosure", **firm_vars())
+        dispatcher.utter_message(response="utter_disclosure", **response_variables())
         carried = [
             SlotSet(name, value)
             for name, value in tracker.current_slot_values().items()

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import firm_vars, latest_intent
+from actions.common import latest_intent
+from intake.settings import response_variables
 
 
 def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -38,7 +39,7 @@ class ActionUrgentHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_urgent", **firm_vars())
+        dispatcher.utter_message(response="utter_urgent", **response_variables())
         dispatcher.utter_message(response="utter_urgent_steps")
         return [SlotSet("urgent", True), *offer_consultation(dispatcher, tracker)]
 
@@ -50,7 +51,7 @@ class ActionContactDetails(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_contact_details", **firm_vars())
+        dispatcher.utter_message(response="utter_contact_details", **response_variables())
         return []
 
 
@@ -61,7 +62,7 @@ class ActionPrivacy(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_privacy", **firm_vars())
+        dispatcher.utter_message(response="utter_privacy", **response_variables())
         return []
 
 

@@ -35,7 +35,7 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from intake.settings import get_settings
+from intake.settings import response_variables
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +46,6 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 # Events sent with each call: enough for the last few turns (the fallback counts the
 # latest misses; form validation looks at the current turn).
 EVENTS_SENT = 60
-
-
-def contact_variables() -> dict:
-    firm = get_settings().firm
-    return {"firm_name": firm.name, "firm_phone": firm.phone, "firm_email": firm.email,
-            "emergency_phone": firm.emergency_phone}
 
 
 def apologised_this_turn(tracker: DialogueStateTracker) -> bool:
@@ -100,7 +94,7 @@ class ResilientRemoteAction(RemoteAction):
             if apologised_this_turn(tracker):
                 return []
             response = await nlg.generate(
-                APOLOGY_RESPONSE, tracker, output_channel.name(), **contact_variables()
+                APOLOGY_RESPONSE, tracker, output_channel.name(), **response_variables()
             )
             if response is None:
                 return []

@@ -432,6 +432,22 @@ def get_settings() -> Settings:
     return load_settings()
 
 
+def response_variables(settings: Optional[Settings] = None) -> dict[str, str]:
+    """The firm's details as the {placeholders} of domain.yml's replies: one mapping for the
+    action server's replies and for the Rasa server's own apology when actions fail."""
+    settings = settings or get_settings()
+    firm = settings.firm
+    return {
+        "firm_name": firm.name,
+        "firm_phone": firm.phone,
+        "firm_email": firm.email,
+        "emergency_phone": firm.emergency_phone,
+        "office_hours": firm.office_hours,
+        "privacy_url": settings.privacy_notice.url,
+        "privacy_version": settings.privacy_notice.version,
+    }
+
+
 def example_value_warnings(settings: Settings) -> list[str]:
     """Warnings for every value that is still an example, so nobody goes live with them."""
     warnings: list[str] = []

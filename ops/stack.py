@@ -152,20 +152,23 @@ class Stack:
 
     def start(self, timeout: float = 180) -> "Stack":
         (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
-        env = self.env()
         try:
             for service in self.planned():
-                handle = service.log.open("ab")
-                service.process = subprocess.Popen(
-                    service.command, cwd=PROJECT_ROOT, env=env, stdout=handle,
-                    stderr=subprocess.STDOUT, start_new_session=True,
-                )
                 self.services.append(service)
-                wait_for_http(service.health_url, service.process, service.log, timeout)
+                self.launch(service, timeout)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def launch(self, service: Service, timeout: float = 180) -> None:
+        """Starts one service (also again, after a crash) and waits until it answers."""
+        with service.log.open("ab") as log:
+            service.process = subprocess.Popen(
+                service.command, cwd=PROJECT_ROOT, env=self.env(), stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        wait_for_http(service.health_url, service.process, service.log, timeout)
 
     def stop(self) -> None:
         """SIGTERM each process group, then SIGKILL whatever is still there after 15 s."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from typing import Iterator
 
 import pytest
 
-from ops.stack import PROJECT_ROOT, Service, Stack, free_port, wait_for_http
+from ops.stack import Service, Stack, free_port
 from tests.chat import Chat
 from tests.e2e.test_consultation import STEPS
 
@@ -31,15 +30,6 @@ def stop(item: Service) -> None:
     item.process.wait()
 
 
-def restart(stack: Stack, item: Service) -> None:
-    """The same command on the same port, as an operator or a supervisor would."""
-    item.process = subprocess.Popen(
-        item.command, cwd=PROJECT_ROOT, env=stack.env(), stdout=item.log.open("ab"),
-        stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    wait_for_http(item.health_url, item.process, item.log, timeout=180)
-
-
 def test_action_server_down_gets_an_apology_with_contacts_then_recovers(own_stack: Stack) -> None:
     chat = Chat(own_stack.rasa_url)
     assert "South Sudan" in chat.text("is south sudan a member of interpol?")
@@ -47,7 +37,7 @@ def test_action_server_down_gets_an_apology_with_contacts_then_recovers(own_stac
     stop(actions)
     answer = chat.text("is kosovo a member of interpol?")
     assert "technical problem" in answer and "+" in answer and "@" in answer
-    restart(own_stack, actions)
+    own_stack.launch(actions)
     assert "Kosovo" in chat.text("is kosovo a member of interpol?")
 
 
@@ -57,6 +47,6 @@ def test_rasa_server_restart_mid_form_continues_where_it_was(own_stack: Stack) -
         assert expected in chat.text(typed)
     rasa = service(own_stack, "rasa server")
     stop(rasa)
-    restart(own_stack, rasa)
+    own_stack.launch(rasa)
     for typed, expected in STEPS[4:]:
         assert expected in chat.text(typed), typed
