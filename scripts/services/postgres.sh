@@ -2,6 +2,7 @@
 # A throwaway PostgreSQL server for tests and local runs: scripts/services/postgres.sh start|stop|url|status
 #
 #   start   install Debian's postgresql if missing, create a cluster under <project>/.run/postgres
+#           (or /var/tmp/intake-postgres-<id> when the checkout is in a private folder)
 #           (first time only), start it on 127.0.0.1 only, on a free port (recorded in
 #           .run/postgres/port), create database intake_test, and print its SQLAlchemy URL:
 #           postgresql://postgres@127.0.0.1:PORT/intake_test   (trust auth, loopback only)
@@ -15,7 +16,20 @@
 set -euo pipefail
 
 PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-RUN_DIR="${PROJECT_ROOT}/.run/postgres"
+# The cluster belongs to the postgres OS user, who must be able to reach its folder. A checkout
+# in a private folder (mktemp -d makes it 0700) gets its cluster outside, one per checkout.
+world_traversable() {
+    local dir="$1"
+    while [ "${dir}" != "/" ]; do
+        [ -n "$(find "${dir}" -maxdepth 0 -perm -o+x)" ] || return 1
+        dir="$(dirname "${dir}")"
+    done
+}
+if world_traversable "${PROJECT_ROOT}"; then
+    RUN_DIR="${PROJECT_ROOT}/.run/postgres"
+else
+    RUN_DIR="/var/tmp/intake-postgres-$(printf %s "${PROJECT_ROOT}" | sha256sum | cut -c1-12)"
+fi
 DATA_DIR="${RUN_DIR}/data"
 PORT_FILE="${RUN_DIR}/port"
 LOG_FILE="${RUN_DIR}/server.log"
