@@ -1,13 +1,21 @@
-"""Rasa's LogisticRegressionClassifier, safe for messages without a single word.
+"""Rasa's LogisticRegressionClassifier, safe for messages without a single word, and
+without a needless copy of its weights per message.
 
 A message of blanks (" ") gets no features from some featurizers (the regex features), so
 Rasa's classifier fails on the shape of its matrix and the person gets no reply at all. Such a
 message is given no intent here (confidence 0), which the FallbackClassifier then turns into
 `nlu_fallback`, so the person is asked to rephrase like for any message not understood.
+
+The copy: scikit-learn scores a message as `X @ coef_.T`, and scipy's sparse product copies a
+transposed weight matrix that is not C-ordered, intents x features, at every message (about
+a third of the NLU's time here). Keeping `coef_` in Fortran order makes `coef_.T` C-ordered:
+same numbers, no copy.
 """
 from __future__ import annotations
 
 from typing import List
+
+import numpy as np
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
@@ -24,6 +32,9 @@ def is_blank(message: Message) -> bool:
 )
 class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
+        coef = getattr(self.clf, "coef_", None)
+        if coef is not None and not coef.flags.f_contiguous:
+            self.clf.coef_ = np.asfortranarray(coef)
         worded = [message for message in messages if not is_blank(message)]
         if worded:
             super().process(worded)

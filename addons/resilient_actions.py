@@ -6,10 +6,11 @@ the person a short apology with the firm's contact details; the conversation goe
 usual once the action server is back.
 
 Cost little (measured by bench/run.py): Rasa re-checks the JSON schema of every action
-response from scratch (about 13 ms a call here) and sends the whole conversation with each
-call (80 KB after a consultation request). The schema is compiled once, and only the latest
-events go out: the actions read slots, the latest message and the active form from the
-tracker state, and never look further back than the last few turns.
+response from scratch (about 13 ms a call here) and serialises and sends the whole
+conversation with each call (80 KB after a consultation request). The check is done the
+fast way (addons/action_response_schema.py), and only the latest events are serialised and
+sent: the actions read slots, the latest message and the active form from the tracker
+state, and never look further back than the last few turns.
 
 Rasa has no hook for either, so `install()` puts this subclass where Rasa creates its
 remote actions (custom actions, form validation and custom slot mappings).
@@ -17,14 +18,12 @@ remote actions (custom actions, form validation and custom slot mappings).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
-from functools import lru_cache
 from typing import Any, Dict, List, Text
 
-from jsonschema.protocols import Validator
-from jsonschema.validators import validator_for
-
+import rasa
 import rasa.core.actions.action as rasa_actions
 import rasa.core.actions.forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
@@ -32,9 +31,10 @@ from rasa.core.channels import OutputChannel
 from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 
+from addons.action_response_schema import validate_action_response
 from intake.settings import response_variables
 
 logger = logging.getLogger(__name__)
@@ -58,21 +58,21 @@ def apologised_this_turn(tracker: DialogueStateTracker) -> bool:
     return False
 
 
-@lru_cache(maxsize=1)
-def response_validator() -> Validator:
-    """The validator `jsonschema.validate` would build on every call, built once."""
-    spec = RemoteAction.action_response_format_spec()
-    return validator_for(spec)(spec)
-
-
 class ResilientRemoteAction(RemoteAction):
     def _action_call_format(self, tracker: DialogueStateTracker, domain: Domain) -> Dict[Text, Any]:
-        call = super()._action_call_format(tracker, domain)
-        call["tracker"]["events"] = call["tracker"]["events"][-EVENTS_SENT:]
+        """Rasa's call (RemoteAction._action_call_format) with only the latest events
+        serialised: Rasa serialises all of them, which grows with the conversation."""
+        state = tracker.current_state(EventVerbosity.NONE)
+        start = max(0, len(tracker.events) - EVENTS_SENT)
+        state["events"] = [event.as_dict() for event in itertools.islice(tracker.events, start, None)]
+        call = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+                "version": rasa.__version__}
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            call["domain"] = domain.as_dict()
         return call
 
     def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
-        response_validator().validate(result)  # raises ValidationError, as Rasa's does
+        validate_action_response(result)  # raises ValidationError, as Rasa's does
         return True
 
     async def run(

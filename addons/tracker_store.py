@@ -1,40 +1,83 @@
-"""Rasa's SQL tracker store, configured by one URL and able to erase a conversation.
+"""Rasa's SQL tracker store, configured by one URL, able to erase a conversation, and cheap
+however long the conversation gets.
 
-"Delete my data" must also delete the conversation, but the action that hears it runs in
-the middle of a turn: Rasa saves the tracker after the action, and would write the deleted
-events back. So the action only sets `erasure_requested`, and this store, on that save,
-deletes every stored event of the conversation instead of saving it.
+Erasure: "delete my data" must also delete the conversation, but the action that hears it
+runs in the middle of a turn: Rasa saves the tracker after the action, and would write the
+deleted events back. So the action only sets `erasure_requested`, and this store, on that
+save, deletes every stored event of the conversation instead of saving it.
+
+Cost: Rasa's store reads and replays every event of the session on each message, and counts
+them again before each save, so message 50 costs several times message 1. Here the tracker
+a message leaves behind stays in memory (addons/tracker_cache.py) and the next message of
+that conversation gets it back after one indexed query that proves the database holds
+nothing newer (another Rasa server, an erasure or the staff tool may have written since).
+Only the new events are inserted. The database stays the record: a restarted server, or one
+that never saw the conversation, reads it from there as Rasa does.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from typing import Any, Iterator, Optional, Text
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.constants import POSTGRESQL_SCHEMA
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
-from rasa.shared.utils.cli import print_error_and_exit
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.utils.cli import print_error_and_exit
+
+from addons.tracker_cache import Entry, TrackerCache
 
 logger = logging.getLogger(__name__)
 
 ERASURE_SLOT = "erasure_requested"
+DEFAULT_CACHE_SIZE = 1000
+# How many of a tracker's events are in the database, set on the trackers this store hands
+# out (Rasa's tracker has no place for it, and is unhashable, so no side table can key it).
+STORED_EVENTS_ATTRIBUTE = "_stored_events"
+
+
+def sqlite_engine(url: Any) -> Engine:
+    """One pooled connection with write-ahead logging instead of a new connection per query.
+
+    WAL with synchronous=NORMAL commits without waiting for the disk: a committed turn
+    survives the server process dying (what the fault tests kill), only a power cut can lose
+    the last turns. Consultation requests are stored elsewhere (intake/), fully synchronous.
+    """
+    engine = sa.create_engine(
+        url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4,
+        connect_args={"check_same_thread": False},
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
 
 
 class ErasableSQLTrackerStore(SQLTrackerStore):
     """`url` (endpoints.yml, from TRACKER_DATABASE_URL) is any SQLAlchemy URL:
-    sqlite:///.run/tracker.db on one machine, postgresql://... when scaled out."""
+    sqlite:///.run/tracker.db on one machine, postgresql://... when scaled out.
+    `cache_size`: conversations kept in memory between messages (0 switches it off)."""
 
     def __init__(
         self,
         domain: Optional[Domain] = None,
         host: Optional[Text] = None,
         event_broker: Optional[EventBroker] = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
         **kwargs: Any,
     ) -> None:
         url = make_url(host or kwargs.pop("url", None) or "sqlite:///rasa.db")
@@ -50,6 +93,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             query=dict(url.query) or None,
             **kwargs,
         )
+        if url.get_backend_name() == "sqlite":
+            self.engine.dispose()
+            self.engine = sqlite_engine(self.engine.url)
+            self.sessionmaker = sessionmaker(bind=self.engine)
+        self.cache: TrackerCache[DialogueStateTracker] = TrackerCache(int(cache_size))
 
     @contextlib.contextmanager
     def session_scope(self) -> Iterator[Session]:
@@ -70,14 +118,78 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         finally:
             session.close()
 
+    def _latest_event_id(self, session: Session, sender_id: Text) -> Optional[int]:
+        return (
+            session.query(sa.func.max(self.SQLEvent.id))
+            .filter(self.SQLEvent.sender_id == sender_id)
+            .scalar()
+        )
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The conversation's latest session: from memory when the database holds nothing
+        newer than what this server stored, otherwise read and replayed as Rasa does."""
+        with self.session_scope() as session:
+            entry = self.cache.take(sender_id)
+            if entry is not None and (
+                len(entry.tracker.events) == entry.stored_events
+                and self._latest_event_id(session, sender_id) == entry.latest_event_id
+            ):
+                return entry.tracker
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not rows or not self.domain:
+            return None
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+        )
+        setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(tracker.events))
+        return tracker
+
+    def _keep(self, tracker: DialogueStateTracker, latest_event_id: Optional[int]) -> None:
+        """Keeps the tracker for the next message, unless it holds more than the latest
+        session (a session that started during this message): what the database would give
+        back then is shorter, so the next message reads it from there."""
+        starts = [i for i, event in enumerate(tracker.events) if isinstance(event, SessionStarted)]
+        if starts and starts[-1] > 0:
+            self.cache.forget(tracker.sender_id)
+            return
+        stored = getattr(tracker, STORED_EVENTS_ATTRIBUTE)
+        self.cache.put(tracker.sender_id, Entry(tracker, stored, latest_event_id))
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Inserts the events the database does not have yet, in one transaction."""
         if tracker.get_slot(ERASURE_SLOT):
             self.erase(tracker.sender_id)
             return
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = getattr(tracker, STORED_EVENTS_ATTRIBUTE, None)
+            if stored is None or stored > len(tracker.events):
+                stored = self._event_query(
+                    session, tracker.sender_id, fetch_events_from_all_sessions=False
+                ).count()
+            rows = [self._row(tracker.sender_id, event) for event in list(tracker.events)[stored:]]
+            session.add_all(rows)
+            session.flush()  # assigns the ids; read before commit() expires them
+            latest = rows[-1].id if rows else self._latest_event_id(session, tracker.sender_id)
+            session.commit()
+        setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(tracker.events))
+        self._keep(tracker, latest)
+
+    def _row(self, sender_id: Text, event: Event) -> Any:
+        """The row Rasa's SQLTrackerStore writes for an event (same columns, same JSON)."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     def erase(self, sender_id: Text) -> int:
         """Deletes every stored event of one conversation; returns how many."""
+        self.cache.forget(sender_id)
         with self.session_scope() as session:
             deleted = (
                 session.query(self.SQLEvent)
