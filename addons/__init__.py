@@ -1,10 +1,12 @@
 """Extensions loaded by the Rasa server itself (not the action server): the tracker store,
-the REST and Slack channels, and custom actions that fail soft.
+the REST and Slack channels, custom actions that fail soft, and a cheaper graph runner.
 
 Rasa imports this package at start-up because endpoints.yml and credentials.yml name
-modules inside it; importing it installs the fail-soft custom actions
-(addons/resilient_actions.py), so that no configuration can leave them out.
+modules inside it, before it loads the model; importing it installs the fail-soft custom
+actions (addons/resilient_actions.py) and the graph runner (addons/graph_runner.py), so
+that no configuration can leave them out.
 """
-from addons.resilient_actions import install
+from addons import graph_runner, resilient_actions
 
-install()
+resilient_actions.install()
+graph_runner.install()

@@ -17,12 +17,13 @@ that never saw the conversation, reads it from there as Rasa does.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
-from typing import Any, Iterator, Optional, Text
+from typing import Any, Dict, Iterator, Optional, Text
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from rasa.core.brokers.broker import EventBroker
@@ -118,23 +119,21 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         finally:
             session.close()
 
-    def _latest_event_id(self, session: Session, sender_id: Text) -> Optional[int]:
-        return (
-            session.query(sa.func.max(self.SQLEvent.id))
-            .filter(self.SQLEvent.sender_id == sender_id)
-            .scalar()
-        )
+    def _latest_event_id(self, connection: Connection, sender_id: Text) -> Optional[int]:
+        table = self.SQLEvent.__table__
+        return connection.execute(
+            sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)
+        ).scalar()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation's latest session: from memory when the database holds nothing
         newer than what this server stored, otherwise read and replayed as Rasa does."""
+        entry = self.cache.take(sender_id)
+        if entry is not None and len(entry.tracker.events) == entry.stored_events:
+            with self.engine.connect() as connection:
+                if self._latest_event_id(connection, sender_id) == entry.latest_event_id:
+                    return entry.tracker
         with self.session_scope() as session:
-            entry = self.cache.take(sender_id)
-            if entry is not None and (
-                len(entry.tracker.events) == entry.stored_events
-                and self._latest_event_id(session, sender_id) == entry.latest_event_id
-            ):
-                return entry.tracker
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
         if not rows or not self.domain:
             return None
@@ -161,31 +160,34 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             self.erase(tracker.sender_id)
             return
         await self.stream_events(tracker)
-        with self.session_scope() as session:
-            stored = getattr(tracker, STORED_EVENTS_ATTRIBUTE, None)
-            if stored is None or stored > len(tracker.events):
+        stored = getattr(tracker, STORED_EVENTS_ATTRIBUTE, None)
+        if stored is None or stored > len(tracker.events):
+            with self.session_scope() as session:
                 stored = self._event_query(
                     session, tracker.sender_id, fetch_events_from_all_sessions=False
                 ).count()
-            rows = [self._row(tracker.sender_id, event) for event in list(tracker.events)[stored:]]
-            session.add_all(rows)
-            session.flush()  # assigns the ids; read before commit() expires them
-            latest = rows[-1].id if rows else self._latest_event_id(session, tracker.sender_id)
-            session.commit()
+        rows = [self._row(tracker.sender_id, event)
+                for event in itertools.islice(tracker.events, stored, None)]
+        # SQLAlchemy Core, not the ORM: a third of the cost, for the same rows.
+        with self.engine.begin() as connection:
+            if rows:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+            latest = self._latest_event_id(connection, tracker.sender_id)
         setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(tracker.events))
         self._keep(tracker, latest)
 
-    def _row(self, sender_id: Text, event: Event) -> Any:
+    @staticmethod
+    def _row(sender_id: Text, event: Event) -> Dict[Text, Any]:
         """The row Rasa's SQLTrackerStore writes for an event (same columns, same JSON)."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     def erase(self, sender_id: Text) -> int:
         """Deletes every stored event of one conversation; returns how many."""
