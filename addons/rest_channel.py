@@ -9,7 +9,10 @@ contract, plus:
 * an optional shared-secret bearer token, taken from the environment variable
   `REST_WEBHOOK_TOKEN` when the server starts (401 `unauthorized` without it),
 * a per-sender rate limit: a token bucket in memory, 30 messages per 60 s by default
-  (429 `rate_limited` with a `Retry-After` header).
+  (429 `rate_limited` with a `Retry-After` header),
+* when the conversation lock cannot be taken (the lock store, Redis in scale-out mode, is
+  down), the reply is the apology with the firm's contacts (`utter_action_unavailable`), not
+  an empty list; nothing is stored (addons/lock_store.py).
 
 Registered in credentials.yml by its module path (the section's keys are the settings):
 
@@ -37,6 +40,7 @@ from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple, Union
 
 import rasa.utils.endpoints
+from addons.lock_store import handle_or_apologise
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
@@ -250,15 +254,20 @@ class LimitedRestInput(RestInput):
 
             # The channel is always this one: a client cannot claim to be another channel.
             input_channel = self.name()
+
+            async def handle(message: UserMessage) -> None:
+                # The lock store down (Redis in scale-out mode): the apology, not silence.
+                await handle_or_apologise(on_new_message, message, lambda: request.app.ctx.agent)
+
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
-                    self.stream_response(on_new_message, text, sender_id, input_channel, metadata),
+                    self.stream_response(handle, text, sender_id, input_channel, metadata),
                     content_type="text/event-stream",
                 )
 
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(
+                await handle(
                     UserMessage(
                         text, collector, sender_id, input_channel=input_channel, metadata=metadata
                     )

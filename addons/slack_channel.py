@@ -14,6 +14,8 @@
 * The `url_verification` challenge is answered with `{"challenge": "..."}`.
 * Buttons go out as Slack blocks (Rasa's `SlackBot`) and clicks come back as `interactive`
   payloads (form-encoded `payload=`), whose button value becomes the user's message.
+* When the conversation's lock cannot be taken (Redis down in scale-out mode), the person
+  gets the apology with the firm's contacts, as on the other channels (addons/lock_store.py).
 
 Registered by scripts through ops/credentials.py only when SLACK_BOT_TOKEN and
 SLACK_SIGNING_SECRET are set: `addons.slack_channel.EnvSlackInput:`.
@@ -30,6 +32,7 @@ from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from addons.lock_store import handle_or_apologise
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot, SlackInput
 from rasa.shared.exceptions import InvalidConfigException
@@ -299,11 +302,16 @@ class EnvSlackInput(SlackInput):
             if problem is not None:
                 return problem
             content_type = self._content_type(request)
+
+            async def handle(message: UserMessage) -> None:
+                # The lock store down (Redis in scale-out mode): the apology, not silence.
+                await handle_or_apologise(on_new_message, message, lambda: request.app.ctx.agent)
+
             try:
                 if content_type == "application/json":
-                    return await self._handle_event(request, on_new_message)
+                    return await self._handle_event(request, handle)
                 if content_type == "application/x-www-form-urlencoded":
-                    return await self._handle_interaction(request, on_new_message)
+                    return await self._handle_interaction(request, handle)
             except Exception:  # signed by Slack yet unreadable: answer cleanly, log the trace
                 logger.exception("Could not handle a signed Slack request.")
                 return json_error(400, "invalid_payload", "The request could not be read.")

@@ -15,11 +15,12 @@ import urllib.request
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import redis
 
+from intake.settings import load_settings, response_variables
 from intake.storage import SqlIntakeStore, open_store
 from ops.scaleout import ScaleOut
 from tests.e2e.test_consultation import REFERENCE, STEPS, fill
@@ -227,32 +228,121 @@ def test_intake_database_down_at_submit_request_is_spooled_and_stored_once_later
 # ----------------------------------------------------------------------------- Redis down
 
 
-def test_redis_down_is_logged_and_no_conversation_is_corrupted(scaleout: ScaleOut) -> None:
+def firm_contacts(scaleout: ScaleOut) -> List[str]:
+    """The firm's phone, emergency line and email as the Rasa servers fill them into
+    utter_action_unavailable (from the stack's copy of firm.yml)."""
+    details = response_variables(load_settings(scaleout.run_dir / "firm.yml"))
+    return [details["firm_phone"], details["emergency_phone"], details["firm_email"]]
+
+
+def assert_apology(text: str, contacts: List[str]) -> None:
+    assert "technical problem" in text and all(contact in text for contact in contacts), text
+
+
+def rasa_logs_since(scaleout: ScaleOut, sizes: Dict[int, int]) -> str:
+    return "".join(scaleout.rasa_log(index).read_bytes()[sizes[index]:].decode(errors="replace") for index in sizes)
+
+
+def rasa_log_sizes(scaleout: ScaleOut) -> Dict[int, int]:
+    return {index: scaleout.rasa_log(index).stat().st_size for index in range(len(scaleout.rasa))}
+
+
+async def widget_ask(url: str, session: str, message: str, expected: str, forwarded_for: Optional[str] = None) -> str:
+    """Says message over socket.io (websocket, through nginx) in the widget's session; returns the
+    first bot message containing expected, or every bot message it got (a new session is greeted first)."""
+    async with SocketIOWebsocket(url, forwarded_for) as client:
+        await client.emit("session_request", {"session_id": session})
+        assert await client.wait_for("session_confirm", 20) == session
+        await client.emit("user_uttered", {"message": message, "session_id": session})
+        seen = []
+        for _ in range(10):
+            try:
+                answer = str((await client.wait_for("bot_uttered", 60 if not seen else 10)).get("text", ""))
+            except (TimeoutError, asyncio.TimeoutError):
+                break
+            if expected in answer:
+                return answer
+            seen.append(answer)
+        return f"(no message with {expected!r}; got {seen!r})"
+
+
+def test_redis_down_the_person_gets_the_apology_and_no_conversation_is_corrupted(scaleout: ScaleOut) -> None:
+    """While the lock store is down no message can be handled safely (the lock is what keeps two
+    servers from handling one conversation at once), so none is: the person reads the apology
+    with the firm's contacts, on REST and on the widget's socket.io, nothing is stored, and the
+    log says why. When Redis is back, every conversation continues where it was."""
+    contacts = firm_contacts(scaleout)
     chat, other = Conversation(scaleout.url), Conversation(scaleout.url)
+    widget = uuid.uuid4().hex
     fill(chat, upto=3)
     assert "South Sudan" in other.text("is south sudan a member of interpol?")
-    logs_before = {index: scaleout.rasa_log(index).stat().st_size for index in range(len(scaleout.rasa))}
+    assert "South Sudan" in asyncio.run(asyncio.wait_for(
+        widget_ask(scaleout.url, widget, "is south sudan a member of interpol?", "South Sudan"), 120))
+    logs_before = rasa_log_sizes(scaleout)
     try:
         scaleout.stop_redis()
         during = [chat.say(STEPS[3][0]), other.say("and Serbia?")]
-        assert all(reply.status < 500 for reply in during), [(r.status, r.body) for r in during]
-        FAULTS["redis down"] = during[0].text or "(no reply: an empty list)"
-        logged = "".join(scaleout.rasa_log(index).read_bytes()[logs_before[index]:].decode(errors="replace")
-                         for index in logs_before)
+        assert [reply.status for reply in during] == [200, 200], [(r.status, r.body) for r in during]
+        for reply in during:
+            assert_apology(reply.text, contacts)
+        FAULTS["redis down, REST"] = during[0].text
+        on_widget = asyncio.run(asyncio.wait_for(
+            widget_ask(scaleout.url, widget, "and Serbia?", "technical problem"), 120))
+        assert_apology(on_widget, contacts)
+        FAULTS["redis down, widget (socket.io)"] = on_widget
+        logged = rasa_logs_since(scaleout, logs_before)
+        assert "The lock store is unavailable" in logged
         assert "redis.exceptions.ConnectionError" in logged
         assert f"127.0.0.1:{scaleout.redis_port}" in logged
     finally:
         scaleout.start_redis()
     # Back: the messages sent during the outage were not half-handled: the form asks again
-    # for what it asked before, the knowledge conversation keeps its context.
+    # for what it asked before, the knowledge conversations keep their context.
     for typed, expected in STEPS[3:]:
         assert expected in chat.text(typed)
     assert REFERENCE.search(chat.replies[-1].text)
     assert "Serbia" in other.text("and Serbia?")
-    events = tracker_events(scaleout.tracker_url, [chat.sender, other.sender])
-    for sender in (chat.sender, other.sender):
+    assert "Serbia" in asyncio.run(asyncio.wait_for(widget_ask(scaleout.url, widget, "and Serbia?", "Serbia"), 120))
+    events = tracker_events(scaleout.tracker_url, [chat.sender, other.sender, widget])
+    for sender in (chat.sender, other.sender, widget):
         assert tracker_problems(events[sender]) == []
-    assert user_texts(events[chat.sender]).count(STEPS[3][0]) == 1  # the outage message left no trace
+        # neither the outage message nor the apology was stored
+        assert not [data for *_, data in events[sender] if "utter_action_unavailable" in data], sender
+    assert user_texts(events[chat.sender]).count(STEPS[3][0]) == 1
+    assert user_texts(events[other.sender]).count("and Serbia?") == 1
+    assert user_texts(events[widget]) == ["is south sudan a member of interpol?", "and Serbia?"]
+
+
+def test_redis_down_while_a_message_waits_for_its_turn_gets_the_apology(scaleout: ScaleOut) -> None:
+    """A message waiting for its conversation's lock (another turn holds it) when Redis goes
+    away is not handled either: it gets the apology instead of an empty reply."""
+    contacts = firm_contacts(scaleout)
+    chat = Conversation(scaleout.url)
+    assert "South Sudan" in chat.text("is south sudan a member of interpol?")
+    # Another server's turn holds this conversation's lock: ticket 0, written as Rasa's
+    # TicketLock.dumps writes it (each ticket is itself a JSON string).
+    client = redis.Redis(host="127.0.0.1", port=scaleout.redis_port, db=1)
+    ticket = json.dumps({"number": 0, "expires": time.time() + 60})
+    client.set(f"lock:{chat.sender}", json.dumps({"conversation_id": chat.sender, "tickets": [ticket]}))
+    logs_before = rasa_log_sizes(scaleout)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            waiting = pool.submit(chat.say, "and Serbia?")
+            time.sleep(3)
+            assert not waiting.done(), waiting.result().body  # it waits for the lock
+            scaleout.stop_redis()
+            reply = waiting.result(timeout=30)
+        finally:
+            scaleout.start_redis()
+    assert reply.status == 200
+    assert_apology(reply.text, contacts)
+    logged = rasa_logs_since(scaleout, logs_before)
+    assert "The lock store is unavailable" in logged and "Error while waiting for the lock" in logged
+    # Redis came back empty (no persistence): the conversation goes on, the message left no trace.
+    assert "Serbia" in chat.text("and Serbia?")
+    events = tracker_events(scaleout.tracker_url, [chat.sender])[chat.sender]
+    assert tracker_problems(events) == []
+    assert user_texts(events).count("and Serbia?") == 1
 
 
 # ----------------------------------------------------------------------------- socket.io

@@ -1,5 +1,6 @@
-"""The sequential graph runner gives the trained model's exact results, as Rasa's dask
-runner does: intents, confidences, entities, and predicted actions."""
+"""The speed-ups of the prediction path give the trained model's exact results: the
+sequential graph runner (intents, confidences, entities and predicted actions, as Rasa's dask
+runner gives them) and the classifier's feature matrix (as Rasa's `_create_X` builds it)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +9,8 @@ from typing import Any, Tuple
 import pytest
 
 from addons.graph_runner import SequentialGraphRunner
+from addons.intent_classifier import BlankSafeLogisticRegressionClassifier
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.core.channels.channel import UserMessage
 from rasa.engine.loader import load_predict_graph_runner
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -58,3 +61,16 @@ def test_an_input_named_like_a_node_is_refused(runners: Tuple[Any, Any, Any]) ->
     metadata, _, sequential = runners
     with pytest.raises(GraphRunError):
         sequential.run(inputs={"__tracker__": metadata.core_target}, targets=[metadata.core_target])
+
+
+def test_the_classifier_sees_the_matrix_rasa_would_build(runners: Tuple[Any, Any, Any]) -> None:
+    metadata, _, sequential = runners
+    messages = [
+        sequential.run(inputs={"__message__": [UserMessage(text)], "__tracker__": DialogueStateTracker("t", None)},
+                       targets=[metadata.nlu_target])[metadata.nlu_target][0]
+        for text in MESSAGES if text.strip()
+    ]
+    ours = BlankSafeLogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]
+    rasas = LogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]
+    assert ours.shape == rasas.shape and ours.shape[1] > 1000
+    assert (ours.tocsr() != rasas.tocsr()).nnz == 0
