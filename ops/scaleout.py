@@ -72,6 +72,7 @@ ENDPOINTS_TEMPLATE = """\
 # nginx's upstream of the action servers: any action server can run any action.
 action_endpoint:
   url: ${ACTION_ENDPOINT_URL}
+  enable_selective_domain: true
 
 # Conversations in PostgreSQL, so that every Rasa server sees every conversation.
 tracker_store:

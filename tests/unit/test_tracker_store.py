@@ -122,6 +122,19 @@ def test_erasure_on_request_removes_the_conversation_from_memory_too(tracker_dat
     assert run(first.retrieve("maria")) is None
 
 
+def test_memory_holds_a_bounded_number_of_events(tmp_path: Path) -> None:
+    """The least recently used conversation leaves memory first, and is then read again."""
+    small = ErasableSQLTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path / 'tracker.db'}", cache_events=10)
+    trackers = {}
+    for sender in ("maria", "ivan"):  # 7 events each: only one fits in 10
+        trackers[sender] = DialogueStateTracker.from_events(sender, start() + turn("hi", "Hello."), DOMAIN.slots)
+        run(small.save(trackers[sender]))
+    assert len(small.cache) == 1 and small.cache.events == 7
+    assert run(small.retrieve("ivan")) is trackers["ivan"]
+    maria = run(small.retrieve("maria"))
+    assert maria is not trackers["maria"] and texts(maria) == ["hi", "Hello."]
+
+
 def test_sqlite_writes_ahead(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     with store(url).engine.connect() as connection:
