@@ -19,13 +19,11 @@ What is reproduced, from the model's own configuration files (shipped by the PyP
   `Normalize` module of `modules.json`: L2 normalisation.
 
 tests/unit/test_minilm.py checks the result against sentence-transformers' own embeddings
-(stored in tests/unit/fixtures/minilm_reference.json): cosine >= 0.9999 in float32, >= 0.95
-with int8 weights.
+(stored in tests/unit/fixtures/minilm_reference.json): cosine >= 0.9999.
 
-Memory: the word-embedding table (30522 x 384, 47 MB in float32) is kept in float16 by
-default (23 MB): each row is only looked up and widened to float32, and the embeddings change
-by less than 1e-6 in cosine. The layer weights live in ONNX Runtime only (42 MB in float32,
-11 MB in int8); the numpy copies read from the file are dropped once the session is built.
+Memory: the embedding tables are memory maps of the package's file (see `load_weights`), so
+the 47 MB word-embedding table costs only the rows that messages touch; the layer weights
+(42 MB) are held once, packed, by the ONNX Runtime session (addons/minilm_onnx.py).
 """
 from __future__ import annotations
 
@@ -37,7 +35,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from addons.minilm_onnx import encoder_session
+from addons.minilm_onnx import EncoderSession, export_encoder
 
 PathLike = Union[str, Path]
 
@@ -230,45 +228,55 @@ class _Layer:
         self.out_ln_b = get("output.LayerNorm.bias")
 
 
-def load_weights(
-    path: PathLike, embedding_dtype: str = "float16", max_positions: int = 512
-) -> Dict[str, np.ndarray]:
-    """The BERT tensors of a safetensors file, with a low peak of memory while loading.
+SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
-    `safe_open` memory-maps the whole file, and every page read through the map counts in
-    the process's RSS until the map is closed: reading all 87 MB through one map, plus the
-    copies, doubled the RSS that loading added (+154 MB at its peak for +76 MB kept). So the
-    file is opened once per tensor, and the word-embedding table (47 MB in float32) is read
-    and narrowed to `embedding_dtype` in slices of 4096 rows, each through a map of its own.
-    The pooler (unused by sentence-transformers) and `position_ids` are skipped.
+
+def load_weights(path: PathLike, part: str = "") -> Dict[str, np.ndarray]:
+    """The BERT tensors of a safetensors file whose name starts with `part` (e.g.
+    "embeddings." or "encoder."), as read-only memory maps of the file: nothing is copied,
+    and only the pages a message touches count in the server's memory (the word-embedding
+    table is 47 MB, of which a chat touches a few rows). The pooler (unused by
+    sentence-transformers) and `position_ids` are skipped.
+
+    The format: an 8-byte little-endian header length, a JSON header giving each tensor's
+    dtype, shape and byte offsets, then the data.
     """
-    from safetensors import safe_open
-
-    path = str(path)
-    with safe_open(path, framework="np") as handle:
-        names = list(handle.keys())
-        shapes = {name: handle.get_slice(name).get_shape() for name in names}
+    with open(path, "rb") as handle:
+        length = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(length))
     tensors: Dict[str, np.ndarray] = {}
-    for name in names:
+    for name, info in header.items():
         key = name[5:] if name.startswith("bert.") else name
-        if key.startswith("pooler.") or key == "embeddings.position_ids":
+        if name == "__metadata__" or key.startswith("pooler.") or key == "embeddings.position_ids":
             continue
-        if key == "embeddings.word_embeddings.weight":
-            rows, cols = shapes[name]
-            table = np.empty((rows, cols), dtype=embedding_dtype)
-            for start in range(0, rows, 4096):
-                stop = min(rows, start + 4096)  # safetensors' slices do not clamp
-                with safe_open(path, framework="np") as handle:
-                    table[start:stop] = handle.get_slice(name)[start:stop]
-            tensors[key] = table
+        if not key.startswith(part):
             continue
-        with safe_open(path, framework="np") as handle:
-            if key == "embeddings.position_embeddings.weight":
-                tensor = handle.get_slice(name)[:max_positions]
-            else:
-                tensor = handle.get_tensor(name)
-        tensors[key] = np.ascontiguousarray(tensor, dtype=np.float32)
+        dtype = SAFETENSORS_DTYPES.get(info["dtype"])
+        if dtype is None:
+            raise ValueError(f"{path}: tensor {name} has dtype {info['dtype']}, not supported")
+        begin, _ = info["data_offsets"]
+        tensors[key] = np.memmap(path, dtype=dtype, mode="r", offset=8 + length + begin,
+                                 shape=tuple(info["shape"]))
     return tensors
+
+
+def _config(model_dir: Path) -> Dict[str, object]:
+    """config.json of a BERT model with exact GELU (the only kind reproduced here)."""
+    config = json.loads((model_dir / "config.json").read_text())
+    if config.get("hidden_act") != "gelu" or config.get("model_type") != "bert":
+        raise ValueError(f"not a BERT model with exact GELU: {model_dir}")
+    return config
+
+
+def export_encoder_layers(folder: Path, model_dir: Optional[PathLike] = None) -> Path:
+    """Writes the model's encoder layers as ONNX into folder (addons/minilm_onnx.py); returns
+    the graph file that `MiniLMEncoder` runs. Done once, when the Rasa model is trained."""
+    model_dir = Path(model_dir) if model_dir else default_model_dir()
+    config = _config(model_dir)
+    tensors = load_weights(model_dir / "model.safetensors", part="encoder.")
+    layers = [_Layer(tensors, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
+    return export_encoder(layers, int(config["num_attention_heads"]),
+                          float(config.get("layer_norm_eps", 1e-12)), folder)
 
 
 class MiniLMEncoder:
@@ -276,29 +284,22 @@ class MiniLMEncoder:
 
     def __init__(
         self,
+        encoder_file: PathLike,
         model_dir: Optional[PathLike] = None,
-        embedding_dtype: str = "float16",
         max_seq_length: Optional[int] = None,
-        precision: str = "float32",
     ) -> None:
-        """Loads the tokenizer and the weights of `model_dir` (default: the installed package).
+        """Loads the tokenizer and the embeddings of `model_dir` (default: the installed
+        package) and the encoder layers exported by `export_encoder_layers`.
 
         Args:
+            encoder_file: the ONNX graph file `export_encoder_layers` wrote.
             model_dir: folder with config.json, vocab.txt, model.safetensors.
-            embedding_dtype: "float16" (half the memory, same embeddings to ~1e-6) or
-                "float32" for the word-embedding table.
             max_seq_length: tokens per text including [CLS]/[SEP]; default from
                 sentence_bert_config.json (256), as sentence-transformers truncates.
-            precision: the encoder layers' weights in ONNX Runtime, "float32" or "int8"
-                (addons/minilm_onnx.py).
         """
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()
-        config = json.loads((self.model_dir / "config.json").read_text())
-        if config.get("hidden_act") != "gelu" or config.get("model_type") != "bert":
-            raise ValueError(f"not a BERT model with exact GELU: {self.model_dir}")
+        config = _config(self.model_dir)
         self.hidden_size = int(config["hidden_size"])
-        self.num_heads = int(config["num_attention_heads"])
-        self.head_dim = self.hidden_size // self.num_heads
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         if max_seq_length is None:
             st_config = self.model_dir / "sentence_bert_config.json"
@@ -311,20 +312,13 @@ class MiniLMEncoder:
         self._check_pooling()
         self.tokenizer = WordPieceTokenizer.from_vocab_file(self.model_dir / "vocab.txt")
 
-        tensors = load_weights(
-            self.model_dir / "model.safetensors", embedding_dtype, self.max_seq_length
-        )
+        tensors = load_weights(self.model_dir / "model.safetensors", "embeddings.")
         self.word_embeddings = tensors.pop("embeddings.word_embeddings.weight")
-        self.position_embeddings = tensors.pop("embeddings.position_embeddings.weight")
+        self.position_embeddings = tensors.pop("embeddings.position_embeddings.weight")[: self.max_seq_length]
         self.token_type_embedding = tensors.pop("embeddings.token_type_embeddings.weight")[0]
         self.emb_ln_w = tensors.pop("embeddings.LayerNorm.weight")
         self.emb_ln_b = tensors.pop("embeddings.LayerNorm.bias")
-        layers = [
-            _Layer(tensors, f"encoder.layer.{i}.")
-            for i in range(int(config["num_hidden_layers"]))
-        ]
-        self.precision = precision
-        self.session = encoder_session(layers, self.num_heads, self.eps, precision)
+        self.session = EncoderSession(Path(encoder_file))
 
     def _check_pooling(self) -> None:
         pooling = self.model_dir / "1_Pooling" / "config.json"
@@ -360,7 +354,7 @@ class MiniLMEncoder:
         x = _layer_norm(x, self.emb_ln_w, self.emb_ln_b, self.eps)
         # Padding positions get a large negative score, so softmax gives them no weight.
         bias = np.where(mask[:, None, None, :] > 0, 0.0, -1e9).astype(np.float32)
-        x = self.session.run(None, {"x": x, "mask": bias})[0]
+        x = self.session.run(x, bias)
         weights = mask.reshape(batch, length, 1).astype(np.float32)
         summed = (x * weights).sum(axis=1)
         return summed / np.maximum(weights.sum(axis=1), 1e-9)
@@ -391,21 +385,20 @@ class MiniLMEncoder:
         return self.encode([text])[0]
 
 
-_SHARED: Dict[Tuple[str, str, Optional[int], str], MiniLMEncoder] = {}
+_SHARED: Dict[Tuple[str, Optional[int]], MiniLMEncoder] = {}
 
 
 def shared_encoder(
+    encoder_file: PathLike,
     model_dir: Optional[PathLike] = None,
-    embedding_dtype: str = "float16",
     max_seq_length: Optional[int] = None,
-    precision: str = "float32",
 ) -> MiniLMEncoder:
     """One encoder per process and setting: a Rasa graph creates its featurizer for training
     and again for every model it loads (cross-validation folds, a retrained model), and the
-    weights need not be read and held twice."""
+    weights need not be read and held twice. Every export of one package's layers is the
+    same graph, so the first `encoder_file` seen serves them all."""
     path = str(Path(model_dir) if model_dir else default_model_dir())
-    key = (path, embedding_dtype, max_seq_length, precision)
+    key = (path, max_seq_length)
     if key not in _SHARED:
-        _SHARED[key] = MiniLMEncoder(path, embedding_dtype, max_seq_length, precision)
+        _SHARED[key] = MiniLMEncoder(encoder_file, path, max_seq_length)
     return _SHARED[key]
-

