@@ -25,7 +25,10 @@ world_traversable() {
         dir="$(dirname "${dir}")"
     done
 }
-if world_traversable "${PROJECT_ROOT}"; then
+# INTAKE_POSTGRES_DIR puts the cluster elsewhere (the script's own test uses a second cluster).
+if [[ -n "${INTAKE_POSTGRES_DIR:-}" ]]; then
+    RUN_DIR="${INTAKE_POSTGRES_DIR}"
+elif world_traversable "${PROJECT_ROOT}"; then
     RUN_DIR="${PROJECT_ROOT}/.run/postgres"
 else
     RUN_DIR="/var/tmp/intake-postgres-$(printf %s "${PROJECT_ROOT}" | sha256sum | cut -c1-12)"
@@ -83,14 +86,17 @@ port_is_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# A random port below the kernel's ephemeral range: a port in that range can be the local end of
+# some outgoing connection, which refuses connections (so it looks free) but cannot be bound.
 pick_port() {
-    local previous port tries
-    previous="$(current_port || true)"
+    local previous="$1" port tries low=32768
     if [[ -n "${previous}" ]] && port_is_free "${previous}"; then
         echo "${previous}"; return 0
     fi
+    [[ -r /proc/sys/net/ipv4/ip_local_port_range ]] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+    (( low > 21024 )) || low=61000
     for tries in $(seq 1 50); do
-        port=$(( 20000 + RANDOM % 40000 ))
+        port=$(( 20000 + RANDOM % (low - 20000) ))
         if port_is_free "${port}"; then echo "${port}"; return 0; fi
     done
     die "no free TCP port found on 127.0.0.1"
@@ -155,8 +161,12 @@ cmd_start() {
     fi
     init_cluster "${bin}"
     mkdir -p "${RUN_DIR}"
+    local previous
+    previous="$(current_port || true)"
     for attempt in 1 2 3; do
-        port="$(pick_port)"
+        # The port of the last run first (stable URLs), a new one after a failed attempt.
+        port="$(pick_port "${previous}")"
+        previous=""
         write_overrides "${port}"
         echo "${port}" >"${PORT_FILE}"
         [[ "$(id -u)" == "0" ]] && chown postgres:postgres "${PORT_FILE}"
