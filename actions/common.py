@@ -28,6 +28,17 @@ def latest_entities(tracker: Tracker) -> Dict[str, str]:
     return found
 
 
+def is_clear_yes(message: Dict[str, Any], min_confidence: float) -> bool:
+    """Whether a message is a yes that may stand for consent or for "send my request".
+
+    Rasa fills a yes/no slot from any affirm the classifier ranks first, and it ranks short
+    sounds like "um" first with high confidence (they look like "uh huh" and "mhm"). A button
+    ("/affirm") carries confidence 1.
+    """
+    intent = message.get("intent") or {}
+    return intent.get("name") == "affirm" and float(intent.get("confidence") or 0) >= min_confidence
+
+
 def latest_intent(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 

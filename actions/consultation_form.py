@@ -14,7 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import form_slots, latest_intent
+from actions.common import form_slots, is_clear_yes, latest_intent
 from intake import validation
 from intake.settings import get_settings, response_variables
 from kb import get_knowledge
@@ -106,11 +106,21 @@ class ValidateConsultationForm(FormValidationAction):
             dispatcher.utter_message(response="utter_too_many_misses", **response_variables())
         return {slot: None, "field_misses": misses}
 
+    @staticmethod
+    def _clear_yes(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+        """Consent and "send it" only on a clear yes; otherwise the question is asked again."""
+        if is_clear_yes(tracker.latest_message, get_settings().intake.clear_yes_confidence):
+            return True
+        dispatcher.utter_message(response="utter_need_clear_answer")
+        return False
+
     def validate_privacy_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if value is not True:
             return {"privacy_consent": False}
+        if not self._clear_yes(dispatcher, tracker):
+            return {"privacy_consent": None}
         return {
             "privacy_consent": True,
             "consent_version": get_settings().privacy_notice.version,
@@ -173,6 +183,8 @@ class ValidateConsultationForm(FormValidationAction):
     ) -> Dict[Text, Any]:
         choice = str(value)
         if choice == "submit":
+            if not self._clear_yes(dispatcher, tracker):
+                return {"submission_confirmed": None}
             return {"submission_confirmed": "submit"}
         field = choice.split(":", 1)[1] if choice.startswith("change:") else None
         if field in FIELD_TITLES:

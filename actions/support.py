@@ -80,8 +80,8 @@ class ActionOwnCase(Action):
 
 
 class ActionYesNo(Action):
-    """A yes or no outside the form: accepts or declines the consultation just offered;
-    with no offer open, invites the next question."""
+    """A yes, no or "not sure" outside the form: accepts, declines or keeps open the
+    consultation just offered; with no offer open, invites the next question."""
 
     def name(self) -> Text:
         return "action_yes_no"
@@ -89,10 +89,14 @@ class ActionYesNo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        if not tracker.get_slot("consultation_offered"):
+        offered, intent = tracker.get_slot("consultation_offered"), latest_intent(tracker)
+        if intent == "hesitate":
+            dispatcher.utter_message(response="utter_offer_still_open" if offered else "utter_offer_declined")
+            return []
+        if not offered:
             dispatcher.utter_message(response="utter_affirm_without_offer")
             return []
-        if latest_intent(tracker) == "affirm":
+        if intent == "affirm":
             return [SlotSet("consultation_offered", False), FollowupAction("consultation_form")]
         dispatcher.utter_message(response="utter_offer_declined")
         return [SlotSet("consultation_offered", False)]

@@ -82,6 +82,7 @@ class IntakeSettings:
     skip_words: tuple[str, ...]
     languages: tuple[Language, ...]
     problem_types: tuple[ProblemType, ...]
+    clear_yes_confidence: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -339,6 +340,9 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
         reader.problems.append("intake.tracker_database_url: must be a text or left out.")
         tracker = None
     prefix = reader.text(intake, "reference_prefix", "intake.", default="IC")
+    clear_yes = float(reader.number(intake, "clear_yes_confidence", "intake.", minimum=0, default=0.9))
+    if clear_yes > 1:
+        reader.problems.append("intake.clear_yes_confidence: must be a number from 0 to 1.")
     if prefix and not (prefix.isascii() and prefix.isalnum() and len(prefix) <= 6):
         reader.problems.append("intake.reference_prefix: use up to 6 letters or digits, like IC.")
     intake_settings = IntakeSettings(
@@ -351,6 +355,7 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
             intake, "skip_words", "intake.", default=["skip", "no", "none"])),
         languages=_read_languages(reader, intake),
         problem_types=_read_problem_types(reader, intake),
+        clear_yes_confidence=clear_yes,
     )
     required_ids = {"red_notice", "diffusion", "extradition_request", "detained_now", "other"}
     missing_ids = required_ids - {p.id for p in intake_settings.problem_types}

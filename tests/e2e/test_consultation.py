@@ -93,6 +93,20 @@ def test_each_invalid_answer_is_explained_and_asked_again(
     assert STEPS[step - 1][1] in answer  # the same question again
 
 
+@pytest.mark.parametrize("typed", ["um", "hmm", "I guess", "not sure", "mhm"])
+@pytest.mark.parametrize("step", [1, 9], ids=["consent", "submit"])
+def test_hesitation_is_never_taken_as_a_yes(stack: Stack, chat: Chat, step: int, typed: str) -> None:
+    """Neither consent nor "send my request" on a "hmm" or a mumbled "mhm" (an affirm the
+    classifier is unsure of): the question comes again, nothing is stored, and a clear yes
+    afterwards goes on as usual."""
+    fill(chat, upto=step)
+    answer = chat.text(typed)
+    assert STEPS[step - 1][1] in answer  # the same question again
+    assert "reference number" not in answer and "haven't stored" not in answer
+    assert stored_for(store_of(stack), chat.sender) == []
+    assert STEPS[step][1] in chat.text("/affirm")
+
+
 def test_ten_thousand_character_name_is_refused_and_the_form_goes_on(chat: Chat) -> None:
     fill(chat, upto=2)
     with pytest.raises(urllib.error.HTTPError) as refused:

@@ -61,3 +61,9 @@ def test_start_over_forgets_and_shows_the_menu(chat: Chat) -> None:
 
 def test_a_blank_message_is_answered_not_dropped(chat: Chat) -> None:
     assert "didn't quite understand" in chat.text("   ")
+
+
+def test_not_sure_about_the_offer_keeps_it_open(chat: Chat) -> None:
+    assert "consultation" in chat.text("how do I get a red notice deleted?")
+    assert "Take your time" in chat.text("hmm, not sure")
+    assert "Do you agree" in chat.text("ok, yes please")  # the offer was still open

@@ -275,3 +275,15 @@ def test_broken_settings_name_every_problem(tmp_path: Path) -> None:
 def test_a_missing_settings_file_is_reported_by_name(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="nowhere.yml"):
         load_settings(tmp_path / "nowhere.yml")
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1, "sure"])
+def test_a_clear_yes_confidence_outside_0_to_1_is_refused(tmp_path: Path, value: object) -> None:
+    path = _write_settings(tmp_path, intake={"clear_yes_confidence": value})
+    with pytest.raises(SettingsError, match="intake.clear_yes_confidence"):
+        load_settings(path, environ={})
+
+
+def test_the_clear_yes_confidence_is_read_from_firm_yml(tmp_path: Path) -> None:
+    assert load_settings(_write_settings(tmp_path, intake={"clear_yes_confidence": 0.75}),
+                         environ={}).intake.clear_yes_confidence == 0.75
