@@ -82,7 +82,7 @@ class IntakeSettings:
     skip_words: tuple[str, ...]
     languages: tuple[Language, ...]
     problem_types: tuple[ProblemType, ...]
-    clear_yes_confidence: float = 0.9
+    clear_yes_confidence: float
 
 
 @dataclass(frozen=True)
@@ -216,12 +216,15 @@ class _Reader:
         return value
 
     def number(self, data: Mapping[str, Any], key: str, where: str, *, minimum: float,
-               integer: bool = False, default: Optional[float] = None) -> float:
+               maximum: Optional[float] = None, integer: bool = False,
+               default: Optional[float] = None) -> float:
         value = data.get(key, default)
         ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
-        if isinstance(value, bool) or not ok_type or value < minimum:
+        if (isinstance(value, bool) or not ok_type or value < minimum
+                or (maximum is not None and value > maximum)):
             kind = "a whole number" if integer else "a number"
-            self.problems.append(f"{where}{key}: must be {kind} of at least {minimum}.")
+            bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+            self.problems.append(f"{where}{key}: must be {kind} {bounds}.")
             return minimum
         return value
 
@@ -340,9 +343,6 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
         reader.problems.append("intake.tracker_database_url: must be a text or left out.")
         tracker = None
     prefix = reader.text(intake, "reference_prefix", "intake.", default="IC")
-    clear_yes = float(reader.number(intake, "clear_yes_confidence", "intake.", minimum=0, default=0.9))
-    if clear_yes > 1:
-        reader.problems.append("intake.clear_yes_confidence: must be a number from 0 to 1.")
     if prefix and not (prefix.isascii() and prefix.isalnum() and len(prefix) <= 6):
         reader.problems.append("intake.reference_prefix: use up to 6 letters or digits, like IC.")
     intake_settings = IntakeSettings(
@@ -355,7 +355,8 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
             intake, "skip_words", "intake.", default=["skip", "no", "none"])),
         languages=_read_languages(reader, intake),
         problem_types=_read_problem_types(reader, intake),
-        clear_yes_confidence=clear_yes,
+        clear_yes_confidence=float(reader.number(intake, "clear_yes_confidence", "intake.",
+                                                 minimum=0, maximum=1, default=0.9)),
     )
     required_ids = {"red_notice", "diffusion", "extradition_request", "detained_now", "other"}
     missing_ids = required_ids - {p.id for p in intake_settings.problem_types}
@@ -368,15 +369,14 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
     email_settings = EmailSettings(
         enabled=reader.flag(email, "enabled", "notifications.email."),
         smtp_host=reader.text(email, "smtp_host", "notifications.email."),
-        smtp_port=int(reader.number(email, "smtp_port", "notifications.email.", minimum=1, integer=True)),
+        smtp_port=int(reader.number(email, "smtp_port", "notifications.email.", minimum=1, maximum=65535,
+                                    integer=True)),
         starttls=reader.flag(email, "starttls", "notifications.email.", default=False),
         from_address=reader.text(email, "from", "notifications.email."),
         to=reader.text_list(email, "to", "notifications.email.", allow_empty=not email.get("enabled")),
         username_env=reader.text(email, "username_env", "notifications.email.", optional=True) or None,
         password_env=reader.text(email, "password_env", "notifications.email.", optional=True) or None,
     )
-    if email_settings.smtp_port > 65535:
-        reader.problems.append("notifications.email.smtp_port: must be at most 65535.")
     slack = reader.section(notifications, "slack_webhook", "notifications.")
     slack_settings = SlackWebhookSettings(
         enabled=reader.flag(slack, "enabled", "notifications.slack_webhook."),
