@@ -287,6 +287,7 @@ class MiniLMEncoder:
         encoder_file: PathLike,
         model_dir: Optional[PathLike] = None,
         max_seq_length: Optional[int] = None,
+        threads: int = 1,
     ) -> None:
         """Loads the tokenizer and the embeddings of `model_dir` (default: the installed
         package) and the encoder layers exported by `export_encoder_layers`.
@@ -296,6 +297,7 @@ class MiniLMEncoder:
             model_dir: folder with config.json, vocab.txt, model.safetensors.
             max_seq_length: tokens per text including [CLS]/[SEP]; default from
                 sentence_bert_config.json (256), as sentence-transformers truncates.
+            threads: the encoder's threads (minilm_onnx.EncoderSession; 0: every core).
         """
         self.model_dir = Path(model_dir) if model_dir else default_model_dir()
         config = _config(self.model_dir)
@@ -318,7 +320,7 @@ class MiniLMEncoder:
         self.token_type_embedding = tensors.pop("embeddings.token_type_embeddings.weight")[0]
         self.emb_ln_w = tensors.pop("embeddings.LayerNorm.weight")
         self.emb_ln_b = tensors.pop("embeddings.LayerNorm.bias")
-        self.session = EncoderSession(Path(encoder_file))
+        self.session = EncoderSession(Path(encoder_file), threads)
 
     def _check_pooling(self) -> None:
         pooling = self.model_dir / "1_Pooling" / "config.json"
@@ -385,20 +387,21 @@ class MiniLMEncoder:
         return self.encode([text])[0]
 
 
-_SHARED: Dict[Tuple[str, Optional[int]], MiniLMEncoder] = {}
+_SHARED: Dict[Tuple[str, Optional[int], int], MiniLMEncoder] = {}
 
 
 def shared_encoder(
     encoder_file: PathLike,
     model_dir: Optional[PathLike] = None,
     max_seq_length: Optional[int] = None,
+    threads: int = 1,
 ) -> MiniLMEncoder:
     """One encoder per process and setting: a Rasa graph creates its featurizer for training
     and again for every model it loads (cross-validation folds, a retrained model), and the
     weights need not be read and held twice. Every export of one package's layers is the
     same graph, so the first `encoder_file` seen serves them all."""
     path = str(Path(model_dir) if model_dir else default_model_dir())
-    key = (path, max_seq_length)
+    key = (path, max_seq_length, threads)
     if key not in _SHARED:
-        _SHARED[key] = MiniLMEncoder(encoder_file, path, max_seq_length)
+        _SHARED[key] = MiniLMEncoder(encoder_file, path, max_seq_length, threads)
     return _SHARED[key]

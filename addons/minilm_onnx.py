@@ -148,12 +148,13 @@ def export_encoder(layers: List[LayerWeights], heads: int, eps: float, folder: P
 
 
 class EncoderSession:
-    """The exported encoder in ONNX Runtime, on one thread (the Rasa server handles one message
-    at a time; more threads would only compete with the action server)."""
+    """The exported encoder in ONNX Runtime, by default on one thread: the Rasa server handles
+    one message at a time, and more threads would only compete with the action server.
+    Training, alone on the machine, featurizes with `threads=0` (every core)."""
 
-    def __init__(self, graph_file: Path) -> None:
+    def __init__(self, graph_file: Path, threads: int = 1) -> None:
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only

@@ -102,10 +102,21 @@ def test_featurizer_sets_scaled_sentence_features_and_survives_blank_messages(
     assert np.allclose(messages[4].get_dense_features(TEXT)[1].features[0], expected, atol=1e-5)
 
 
-def test_featurizer_refuses_a_useless_scale() -> None:
+@pytest.mark.parametrize("config", [{"scale": 0}, {"training_threads": -1},
+                                    {"training_threads": "all"}])
+def test_featurizer_refuses_a_useless_setting(config: Dict[str, Any]) -> None:
     from rasa.shared.exceptions import InvalidConfigException
 
     from addons.sentence_featurizer import MiniLMSentenceFeaturizer
 
     with pytest.raises(InvalidConfigException):
-        MiniLMSentenceFeaturizer.validate_config({"scale": 0})
+        MiniLMSentenceFeaturizer.validate_config(config)
+
+
+def test_training_threads_give_the_servers_vectors(encoder_file: Path, embeddings: np.ndarray) -> None:
+    # Training featurizes on every core, the server on one: a difference would be a model
+    # trained on other features than it is served.
+    every_core = shared_encoder(encoder_file, threads=0)
+    assert every_core is not shared_encoder(encoder_file)
+    vectors = every_core.encode([case["text"] for case in CASES], batch_size=32)
+    np.testing.assert_allclose(vectors, embeddings, atol=1e-5)
