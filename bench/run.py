@@ -326,7 +326,10 @@ def table(figures: Dict[str, Dict[str, Optional[float]]], verdicts: Dict[str, Li
     def cell(value: Optional[float], count: bool = False) -> str:
         if value is None:
             return "-"
-        return f"{value:.0f}" if count or abs(value) >= 10 else f"{value:.2f}"
+        if count or abs(value) >= 100:
+            return f"{value:.0f}"
+        # One decimal from 10 on, so that a figure next to its bound (15.3 ms) reads as missed.
+        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
     rows = [("figure", "project", "stock", "project/stock", "target (project)")]
     for key, row in figures.items():
