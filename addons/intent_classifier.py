@@ -20,7 +20,7 @@ collects the sentence features once, in the same order: the same matrix
 The fit: the sparse and the dense columns are handed to addons/multinomial_lbfgs.py apart,
 which fits the same model as scikit-learn in three quarters of the time.
 
-The file: Rasa stores the classifier with skops, whose import alone takes ~6 s (it imports
+The file: Rasa stores the classifier with skops, whose import alone takes 3-6 s here (it imports
 every scikit-learn estimator to list the trusted types), paid at every training and every
 server start. A fitted logistic regression is four arrays, so they are stored as such, in a
 numpy .npz file read without pickle: nothing in it can run code.
