@@ -42,11 +42,16 @@ def test_same_model_as_scikit_learn(max_iter: int) -> None:
         fast = multinomial_lbfgs.fit(estimator(max_iter), sparse, dense, intents)
     assert list(fast.classes_) == list(reference.classes_)
     assert fast.coef_.shape == reference.coef_.shape
-    np.testing.assert_allclose(fast.coef_, reference.coef_, atol=1e-6)
-    np.testing.assert_allclose(fast.intercept_, reference.intercept_, atol=1e-6)
-    assert fast.n_iter_[0] == reference.n_iter_[0]
+    # Equal but for rounding, which ~100 iterations amplify (BLAS sums in another order with
+    # other threads or CPUs): a different model differs by far more (the class weights alone
+    # move the weights by more than 0.01).
+    np.testing.assert_allclose(fast.coef_, reference.coef_, atol=1e-4)
+    np.testing.assert_allclose(fast.intercept_, reference.intercept_, atol=1e-4)
     np.testing.assert_allclose(fast.predict_proba(stacked), reference.predict_proba(stacked),
-                               atol=1e-7)
+                               atol=1e-5)
+    # Stopped by max_iter, both made exactly that many iterations; converged, rounding may
+    # move the stop by one.
+    assert abs(int(fast.n_iter_[0]) - int(reference.n_iter_[0])) <= (0 if max_iter == 15 else 1)
     assert np.abs(reference.coef_).max() > 0.1  # a model that learnt something
 
 
