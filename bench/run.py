@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Speed benchmark: the project's assistant against a stock `rasa init` assistant, same load.
 
-    .venv/bin/python bench/run.py [--quick] [--keep]
+    .venv/bin/python bench/run.py [--quick] [--keep] [--out DIR]
 
 One run trains both assistants from scratch into a temporary folder, starts them on free
 loopback ports (the project through ops.stack.Stack, exactly as production starts it), talks
 to both over the REST webhook (one user, 20 concurrent users, one 50-turn conversation),
 samples their memory, prints figure | project | stock | ratio with the targets of
-bench/targets.yml, and writes bench/out/results.json and bench/out/benchmark.png.
+bench/targets.yml, and writes results.json and benchmark.png to bench/out/ (or --out).
 
 Why a stock assistant beside the project: figures on a shared 2-core machine drift with the
 neighbours' load; the ratio to stock Rasa measured in the same minutes drifts much less.
@@ -34,9 +34,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
-
-os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # inherited by every process started below
-os.environ.pop("REST_WEBHOOK_TOKEN", None)  # the benchmark's requests carry no bearer token
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
@@ -486,8 +483,12 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, help="one-user conversations (default 20, --quick 5)")
     parser.add_argument("--users", type=int, default=20, help="concurrent conversations (default 20)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, models)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR,
+                        help=f"where results.json and benchmark.png go (default {OUT_DIR})")
     args = parser.parse_args()
     conversations = args.conversations or (5 if args.quick else 20)
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # inherited by every process started below
+    os.environ.pop("REST_WEBHOOK_TOKEN", None)  # the benchmark's requests carry no bearer token
     # Both unwind through the clean-up below (SIGINT explicitly: a shell may start us ignoring it).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated: every process started was stopped"))
@@ -516,9 +517,9 @@ def main() -> int:
                   "project: SQLite tracker and intake stores in a temporary folder; stock: in-memory tracker",
                   "stock training time is `rasa init --no-prompt` (scaffold + training)"],
     }
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    (OUT_DIR / "results.json").write_text(json.dumps(results, indent=1))
-    plot(results["figures"], args.users, OUT_DIR / "benchmark.png")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1))
+    plot(results["figures"], args.users, args.out / "benchmark.png")
 
     run = results["run"]
     print(f"\nRasa speed benchmark, commit {run['commit']}, {run['date']}, {run['cpus']} CPUs, "
@@ -528,7 +529,7 @@ def main() -> int:
     for name, unexpected in results["unexpected"].items():
         for line in unexpected[:5]:
             print(f"warning: {name} reply without the expected text: {line}")
-    print(f"\nFull run: {run['seconds']} s. Wrote {OUT_DIR / 'results.json'} and {OUT_DIR / 'benchmark.png'}.")
+    print(f"\nFull run: {run['seconds']} s. Wrote {args.out / 'results.json'} and {args.out / 'benchmark.png'}.")
     return 0
 
 
