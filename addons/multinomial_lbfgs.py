@@ -95,4 +95,3 @@ def fit(
     clf.n_iter_ = np.asarray([min(result.nit, clf.max_iter)], dtype=np.int32)
     clf.n_features_in_ = X.shape[1]
     return clf
-
