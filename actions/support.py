@@ -75,7 +75,7 @@ class ActionOwnCase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_own_case")
+        dispatcher.utter_message(response="utter_own_case", **response_variables())
         return offer_consultation(dispatcher, tracker)
 
 

@@ -470,7 +470,9 @@ def validate_problem_type(text: Any, settings: Optional[Settings] = None) -> Val
     forgiven ("extradtion").
     """
     types = problem_types(settings)
-    error = f"I'm not sure which of these fits best. Please choose one: {_problem_choices(types)}."
+    unsure = next(p.label for p in types if p.id == "other")
+    error = (f"I'm not sure which of these fits best. Please choose one: {_problem_choices(types)}. "
+             f"If you don't know, choose “{unsure}”: the lawyer will find out with you.")
     key = _words_key(text)
     if not key:
         return Validated(None, error)

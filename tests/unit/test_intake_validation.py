@@ -189,6 +189,8 @@ def test_an_unrecognised_problem_lists_the_choices() -> None:
     assert result.value is None
     for problem in validation.PROBLEM_TYPES:
         assert problem.label in result.error
+    # someone who cannot tell a Red Notice from a diffusion is told what to choose
+    assert "If you don't know, choose “Something else”" in result.error
 
 
 def test_problem_types_come_from_firm_yml_and_detained_now_is_urgent() -> None:
