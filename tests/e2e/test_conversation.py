@@ -1,6 +1,9 @@
 """Conversation design, as a visitor experiences it over the REST webhook."""
 from __future__ import annotations
 
+import pytest
+
+from intake.settings import response_variables
 from tests.chat import Chat
 
 
@@ -12,6 +15,42 @@ def test_urgent_message_gets_emergency_line_and_steps_first(chat: Chat) -> None:
     assert "ask for a lawyer" in text and "consulate" in text
     assert "Do not sign anything" in text
     assert "consultation" in text
+
+
+@pytest.mark.parametrize("message", [
+    # read as urgent, as the person's own case, or not understood: the line comes every time
+    "my brother was arrested in Spain because of a red notice from Turkey, what do we do?",
+    "my client was arrested an hour ago in Italy on a red notice from Kazakhstan",
+    "my son is wanted for drug trafficking but he is innocent",
+])
+def test_an_arrest_described_at_length_gets_the_emergency_line(chat: Chat, message: str) -> None:
+    text = chat.text(message)
+    assert f"emergency line: {response_variables()['emergency_phone']}" in text
+    assert "didn't quite understand" not in text
+
+
+@pytest.mark.parametrize("message", [
+    "моего сына задержали в аэропорту",
+    "mi hermano fue detenido en España",
+    "mon frère a été arrêté en France",
+    "benim oğlum Almanya'da tutuklandı",
+])
+def test_someone_detained_written_in_another_language_gets_the_emergency_line(
+        chat: Chat, message: str) -> None:
+    """The assistant answers in English, but the emergency line needs no translation."""
+    assert "emergency line" in chat.text(message)
+
+
+def test_a_question_about_ones_own_risk_is_never_answered_yes_or_no(chat: Chat) -> None:
+    """The reply must not open with a word the person could take as the answer to their own
+    question ("No, ..." to "will they arrest me?")."""
+    chat.say("hi")
+    for question in ("will they arrest me if I travel to Greece?",
+                     "is it safe for me to visit my family in Turkey?"):
+        answer = chat.text(question)
+        assert "not legal advice" in answer
+        first_word = answer.split()[0].strip(",.:;!—-").lower()
+        assert first_word not in {"no", "yes", "sure", "safe"}, answer
 
 
 def test_out_of_scope_is_declined_with_the_menu(chat: Chat) -> None:
@@ -30,7 +69,7 @@ def test_gibberish_twice_offers_the_consultation(chat: Chat) -> None:
 
 def test_evasion_request_is_refused(chat: Chat) -> None:
     answer = chat.text("which country should I run to so that interpol can never find me?")
-    assert "can't help with avoiding arrest" in answer
+    assert "can't help anyone avoid arrest" in answer
     assert "lawyer" in answer
 
 
