@@ -42,16 +42,19 @@ def test_same_model_as_scikit_learn(max_iter: int) -> None:
         fast = multinomial_lbfgs.fit(estimator(max_iter), sparse, dense, intents)
     assert list(fast.classes_) == list(reference.classes_)
     assert fast.coef_.shape == reference.coef_.shape
-    # Equal but for rounding, which ~100 iterations amplify (BLAS sums in another order with
-    # other threads or CPUs): a different model differs by far more (the class weights alone
-    # move the weights by more than 0.01).
-    np.testing.assert_allclose(fast.coef_, reference.coef_, atol=1e-4)
-    np.testing.assert_allclose(fast.intercept_, reference.intercept_, atol=1e-4)
+    # Equal but for rounding. Stopped early, after 15 iterations, rounding has had little to
+    # grow from. Converged (~110 iterations), the stop comes where the loss stops falling, in
+    # a flat valley: rounding (BLAS summing in another order under other threads or load)
+    # moves that stop, and the weights with it (5.7e-4 in one CI run, 1e-9 on a quiet run).
+    # A different model differs by far more: without the class weights the weights move by
+    # 0.06, with twice the L2 strength by 0.17.
+    weights, confidences = (1e-4, 1e-5) if max_iter == 15 else (2e-3, 1e-3)
+    np.testing.assert_allclose(fast.coef_, reference.coef_, atol=weights)
+    np.testing.assert_allclose(fast.intercept_, reference.intercept_, atol=weights)
     np.testing.assert_allclose(fast.predict_proba(stacked), reference.predict_proba(stacked),
-                               atol=1e-5)
-    # Stopped by max_iter, both made exactly that many iterations; converged, rounding may
-    # move the stop by one.
-    assert abs(int(fast.n_iter_[0]) - int(reference.n_iter_[0])) <= (0 if max_iter == 15 else 1)
+                               atol=confidences)
+    if max_iter == 15:  # stopped by max_iter: both made exactly that many iterations
+        assert int(fast.n_iter_[0]) == int(reference.n_iter_[0]) == 15
     assert np.abs(reference.coef_).max() > 0.1  # a model that learnt something
 
 
