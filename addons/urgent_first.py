@@ -36,11 +36,10 @@ logger = logging.getLogger(__name__)
 
 
 def urgent_guess(
-    ranking: List[Dict[Text, Any]], intent: Text, min_confidence: float, candidates: int
+    guesses: List[Dict[Text, Any]], intent: Text, min_confidence: float, candidates: int
 ) -> Dict[Text, Any] | None:
-    """The ranking's entry for `intent` if it is among the first `candidates` real intents
-    (the fallback's own entry left out) with at least `min_confidence`."""
-    guesses = [g for g in ranking if g.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    """The entry for `intent` if it is among the first `candidates` guesses (the ranking
+    without the fallback's own entry) with at least `min_confidence`."""
     for guess in guesses[:candidates]:
         if (guess.get(INTENT_NAME_KEY) == intent
                 and guess.get(PREDICTED_CONFIDENCE_KEY, 0.0) >= min_confidence):
@@ -86,14 +85,13 @@ class UrgentFirstClassifier(GraphComponent, IntentClassifier):
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME:
                 continue
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            guess = urgent_guess(ranking, self.intent, self.min_confidence, self.candidates)
+            guesses = [g for g in message.get(INTENT_RANKING_KEY) or []
+                       if g.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+            guess = urgent_guess(guesses, self.intent, self.min_confidence, self.candidates)
             if guess is None:
                 continue
             logger.debug(f"Not understood, but '{self.intent}' scored "
                          f"{guess[PREDICTED_CONFIDENCE_KEY]:.2f}: answered as urgent.")
             message.set(INTENT, dict(guess), add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [g for g in ranking
-                        if g.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME],
-                        add_to_output=True)
+            message.set(INTENT_RANKING_KEY, guesses, add_to_output=True)
         return messages

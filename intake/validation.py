@@ -469,8 +469,9 @@ def validate_problem_type(text: Any, settings: Optional[Settings] = None) -> Val
     one wins (a person in custody must not be filed as routine). Small typos are
     forgiven ("extradtion").
     """
+    settings = settings or get_settings()
     types = problem_types(settings)
-    unsure = next(p.label for p in types if p.id == "other")
+    unsure = settings.problem_type("other").label  # "other" is required by the settings loader
     error = (f"I'm not sure which of these fits best. Please choose one: {_problem_choices(types)}. "
              f"If you don't know, choose “{unsure}”: the lawyer will find out with you.")
     key = _words_key(text)
