@@ -13,7 +13,7 @@ from actions.common import get_store
 
 class ActionEraseMyData(Action):
     """Erases the stored requests now; the conversation itself is erased by the tracker store
-    when it sees `erasure_requested` (addons/tracker_store.py), after this reply is sent."""
+    when it sees `erasure_requested` (rasa_server/stores/tracker_store.py), after this reply is sent."""
 
     def name(self) -> Text:
         return "action_erase_my_data"

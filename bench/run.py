@@ -47,7 +47,7 @@ from tests.e2e.test_consultation import STEPS  # noqa: E402
 
 OUT_DIR = PROJECT_ROOT / "bench" / "out"
 TARGETS_FILE = PROJECT_ROOT / "bench" / "targets.yml"
-REST_CHANNEL = "addons.rest_channel.LimitedRestInput"
+REST_CHANNEL = "rasa_server.channels.rest.LimitedRestInput"
 
 Steps = Sequence[Tuple[str, str]]  # (what the user types, a fragment the reply must contain)
 

@@ -8,7 +8,7 @@ table ``events`` keyed by ``sender_id`` (the conversation id), with a float Unix
 
 Note: do not call ``erase_conversation`` from inside a Rasa action for the *current*
 conversation: Rasa saves the in-memory tracker after the action, re-inserting every
-event. The tracker store itself erases on save instead (addons/tracker_store.py); these
+event. The tracker store itself erases on save instead (rasa_server/stores/tracker_store.py); these
 functions are for the admin CLI (erase on request, retention purge).
 """
 

@@ -3,7 +3,7 @@ the Slack channel when its secrets are in the environment.
 
 Rasa substitutes `${VAR}` in credentials.yml and refuses to start when one is unset, so the
 Slack section cannot live in the project's file for installations without Slack. The Slack
-channel reads its secrets from the environment itself (addons/slack_channel.py): the file
+channel reads its secrets from the environment itself (rasa_server/channels/slack.py): the file
 written here holds no secret.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_CREDENTIALS = PROJECT_ROOT / "credentials.yml"
 
-SLACK_CHANNEL = "addons.slack_channel.EnvSlackInput"
+SLACK_CHANNEL = "rasa_server.channels.slack.EnvSlackInput"
 SLACK_REQUIRED_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 # Non-secret Slack options; each can be overridden by the environment variable beside it.
 SLACK_OPTIONS = {

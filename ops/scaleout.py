@@ -26,7 +26,7 @@ end of their session), so the scale-out stack would lose its database whenever a
 running beside it ended; a private cluster also lets the fault tests stop PostgreSQL without
 disturbing anyone. It uses the same Debian installation that postgres.sh installs.
 
-The lock store is addons.lock_store.AtomicRedisLockStore: Rasa 3.6's own "redis" type issues
+The lock store is rasa_server.stores.lock_store.AtomicRedisLockStore: Rasa 3.6's own "redis" type issues
 tickets with GET then SET, which is not atomic across servers (tests/scaleout's concurrency
 test loses messages with it); `lock_store` (`--lock-store redis`) brings it back to compare.
 
@@ -76,7 +76,7 @@ action_endpoint:
 
 # Conversations in PostgreSQL, so that every Rasa server sees every conversation.
 tracker_store:
-  type: addons.tracker_store.ErasableSQLTrackerStore
+  type: rasa_server.stores.tracker_store.ErasableSQLTrackerStore
   url: ${TRACKER_DATABASE_URL}
 
 # Rasa's per-conversation ticket lock, shared by all Rasa servers: two messages of one
@@ -86,6 +86,10 @@ lock_store:
   url: ${REDIS_HOST}
   port: ${REDIS_PORT}
   db: ${REDIS_DB}
+
+# Replies with the firm's details (rasa_server/nlg.py), as on one machine.
+nlg:
+  type: rasa_server.nlg.FirmDetailsNLG
 """
 
 
@@ -272,7 +276,7 @@ class ScaleOut:
     extra_env: Dict[str, str] = field(default_factory=dict)
     # The lock store's `type`: Rasa's "redis", or the module path of a RedisLockStore subclass
     # (constructed with endpoint_config, same keys).
-    lock_store: str = "addons.lock_store.AtomicRedisLockStore"
+    lock_store: str = "rasa_server.stores.lock_store.AtomicRedisLockStore"
 
     def __post_init__(self) -> None:
         self.run_dir = Path(self.run_dir).resolve()
@@ -748,7 +752,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("SCALEOUT_DATABASE_URL"),
                         help="PostgreSQL database for consultation requests")
     parser.add_argument("--run-dir", type=Path, default=PROJECT_ROOT / ".run" / "scaleout")
-    parser.add_argument("--lock-store", default=os.environ.get("SCALEOUT_LOCK_STORE", "addons.lock_store.AtomicRedisLockStore"),
+    parser.add_argument("--lock-store", default=os.environ.get("SCALEOUT_LOCK_STORE", "rasa_server.stores.lock_store.AtomicRedisLockStore"),
                         help="the lock store's type in endpoints.yml (default: redis)")
     args = parser.parse_args()
     try:

@@ -126,7 +126,7 @@ class Stack:
             planned.append(Service(
                 "rasa server",
                 [
-                    str(VENV_BIN / "rasa"), "run",
+                    str(VENV_BIN / "python"), "-m", "rasa_server", "run",
                     "--model", str(self.model),
                     "--endpoints", str(self.endpoints),
                     "--credentials",

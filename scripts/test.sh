@@ -17,7 +17,7 @@ fi
 train_if_needed
 
 say "Story tests (every predicted action must match)"
-"$VENV/bin/rasa" test core --model models/assistant.tar.gz --stories tests/stories \
+"$VENV/bin/python" -m rasa_server test core --model models/assistant.tar.gz --stories tests/stories \
   --fail-on-prediction-errors --out results/core --quiet
 
 say "Held-out NLU evaluation (the test set must not overlap the training data)"

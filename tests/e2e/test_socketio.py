@@ -1,4 +1,4 @@
-"""The widget's socket.io channel on one Rasa server (addons/socketio_channel.py), over engine.io
+"""The widget's socket.io channel on one Rasa server (rasa_server/channels/socketio.py), over engine.io
 long-polling, the transport a browser starts with: a whole exchange works, and the malformed
 packets python-engineio mishandles are answered 400 at once, never hang or get a 500."""
 from __future__ import annotations

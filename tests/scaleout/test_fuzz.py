@@ -242,7 +242,7 @@ def polling_call(port: int, method: str, query: str, body: Optional[bytes] = Non
 def test_socketio_malformed_traffic_never_answers_5xx(scaleout: ScaleOut) -> None:
     """Bare engine.io packets a client may not send (OPEN "0", PING "2", NOOP "6") and bodies over
     engine.io's max_http_buffer_size left python-engineio's POST waiting for a poll that never
-    came (599 here), and a POST after CLOSE "1" got a 500: addons/socketio_channel.py answers
+    came (599 here), and a POST after CLOSE "1" got a 500: rasa_server/channels/socketio.py answers
     both with engine.io's own 400 "Invalid session"."""
     rng = random.Random(SEED + 1)
     session = f"fz-sio-{uuid.uuid4().hex[:8]}"

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from jsonschema import ValidationError, validate
 
-from addons.action_response_schema import validate_action_response
+from rasa_server.action_calls.response_schema import validate_action_response
 from rasa.core.actions.action import RemoteAction
 
 VALID = [

@@ -8,8 +8,8 @@ from typing import Any, Tuple
 
 import pytest
 
-from addons.graph_runner import SequentialGraphRunner
-from addons.intent_classifier import BlankSafeLogisticRegressionClassifier
+from rasa_server.engine.graph_runner import SequentialGraphRunner
+from rasa_server.nlu.intent_classifier import BlankSafeLogisticRegressionClassifier
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.core.channels.channel import UserMessage
 from rasa.engine.loader import load_predict_graph_runner

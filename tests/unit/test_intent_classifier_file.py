@@ -1,4 +1,4 @@
-"""The intent classifier is stored as plain arrays (addons/intent_classifier.py): it loads
+"""The intent classifier is stored as plain arrays (rasa_server/nlu/intent_classifier.py): it loads
 back with the same confidences, and a model folder from before that format says to retrain
 instead of answering nobody."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from scipy.sparse import random as sparse_random
 from sklearn.linear_model import LogisticRegression
 
-from addons.intent_classifier import FITTED_FILE, BlankSafeLogisticRegressionClassifier
+from rasa_server.nlu.intent_classifier import FITTED_FILE, BlankSafeLogisticRegressionClassifier
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource

@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 import numpy as np
 import pytest
 
-from addons.minilm import MiniLMEncoder, export_encoder_layers, shared_encoder
+from rasa_server.nlu.minilm import MiniLMEncoder, export_encoder_layers, shared_encoder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "minilm_reference.json"
 CASES: List[Dict[str, Any]] = json.loads(FIXTURE.read_text(encoding="utf-8"))["cases"]
@@ -79,8 +79,8 @@ def test_featurizer_sets_scaled_sentence_features_and_survives_blank_messages(
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    from addons.minilm_onnx import GRAPH_FILE
-    from addons.sentence_featurizer import MiniLMSentenceFeaturizer
+    from rasa_server.nlu.minilm_onnx import GRAPH_FILE
+    from rasa_server.nlu.sentence_featurizer import MiniLMSentenceFeaturizer
 
     config = {**MiniLMSentenceFeaturizer.get_default_config(), "scale": 3.0}
     storage, resource = LocalModelStorage(tmp_path), Resource("minilm")
@@ -107,7 +107,7 @@ def test_featurizer_sets_scaled_sentence_features_and_survives_blank_messages(
 def test_featurizer_refuses_a_useless_setting(config: Dict[str, Any]) -> None:
     from rasa.shared.exceptions import InvalidConfigException
 
-    from addons.sentence_featurizer import MiniLMSentenceFeaturizer
+    from rasa_server.nlu.sentence_featurizer import MiniLMSentenceFeaturizer
 
     with pytest.raises(InvalidConfigException):
         MiniLMSentenceFeaturizer.validate_config(config)

@@ -1,4 +1,4 @@
-"""The fast fit of addons/multinomial_lbfgs.py gives scikit-learn's model: the same weights,
+"""The fast fit of rasa_server/nlu/multinomial_lbfgs.py gives scikit-learn's model: the same weights,
 the same confidences, for the classifier's kind of matrix (sparse n-gram counts beside a
 dense embedding), also when stopped before convergence as the project's max_iter stops it."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from scipy.sparse import csr_matrix, hstack, random as sparse_random
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
-from addons import multinomial_lbfgs
+from rasa_server.nlu import multinomial_lbfgs
 
 
 def problem(seed: int = 3) -> Tuple[csr_matrix, np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from typing import List
 import pytest
 import yaml
 
-from addons.rule_policy import RecentTurnsRulePolicy, recent_turns
+from rasa_server.policies.rule_policy import RecentTurnsRulePolicy, recent_turns
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage

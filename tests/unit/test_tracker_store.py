@@ -10,7 +10,7 @@ from typing import List
 import pytest
 from sqlalchemy import create_engine, text
 
-from addons.tracker_store import ErasableSQLTrackerStore
+from rasa_server.stores.tracker_store import ErasableSQLTrackerStore
 from intake.conversations import erase_conversation
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain

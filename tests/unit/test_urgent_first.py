@@ -1,5 +1,5 @@
 """A message the classifier is unsure of, whose close guess is that someone is detained now,
-is answered as urgent instead of "could you say it another way?" (addons/urgent_first.py),
+is answered as urgent instead of "could you say it another way?" (rasa_server/nlu/urgent_first.py),
 with the thresholds of config.yml and behind Rasa's own FallbackClassifier."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import yaml
 
-from addons.urgent_first import UrgentFirstClassifier
+from rasa_server.nlu.urgent_first import UrgentFirstClassifier
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -32,13 +32,13 @@ def classify(ranking: List[Tuple[str, float]]) -> Message:
     fallback = FallbackClassifier({**FallbackClassifier.get_default_config(),
                                    **component_config("FallbackClassifier")})
     urgent = UrgentFirstClassifier({**UrgentFirstClassifier.get_default_config(),
-                                    **component_config("addons.urgent_first.UrgentFirstClassifier")})
+                                    **component_config("rasa_server.nlu.urgent_first.UrgentFirstClassifier")})
     return urgent.process(fallback.process([message]))[0]
 
 
 def test_config_puts_it_after_the_fallback() -> None:
     names = [c["name"] for c in yaml.safe_load(CONFIG.read_text())["pipeline"]]
-    assert names.index("addons.urgent_first.UrgentFirstClassifier") > names.index(
+    assert names.index("rasa_server.nlu.urgent_first.UrgentFirstClassifier") > names.index(
         "FallbackClassifier")
 
 

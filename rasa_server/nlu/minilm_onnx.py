@@ -7,8 +7,8 @@ embeddings (to 1e-6). Weights quantised to int8 per output channel ran in ~0.9 m
 0.003-0.004 lower in cross-validation (scripts/nlu_cv.py, two seeds), so they are not used.
 
 Knows nothing of Rasa or of tokenising: `export_encoder` takes the layer weights
-(addons/minilm.py reads them) and writes the graph to a folder (the trained Rasa model's, see
-addons/sentence_featurizer.py); `EncoderSession` runs it. Its input `x` is the embedded,
+(rasa_server/nlu/minilm.py reads them) and writes the graph to a folder (the trained Rasa model's, see
+rasa_server/nlu/sentence_featurizer.py); `EncoderSession` runs it. Its input `x` is the embedded,
 normalised tokens (batch, length, hidden) plus `mask` (batch, 1, 1, length: 0 for a token, a
 large negative number for padding), its output the last layer's token vectors. The graph is
 the BERT post-layer-norm encoder, op for op as Hugging Face's BertLayer computes it, with

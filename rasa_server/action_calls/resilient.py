@@ -8,7 +8,7 @@ usual once the action server is back.
 Cost little (measured by bench/run.py): Rasa re-checks the JSON schema of every action
 response from scratch (about 13 ms a call here) and serialises and sends the whole
 conversation with each call (80 KB after a consultation request). The check is done the
-fast way (addons/action_response_schema.py), and only the latest events are serialised and
+fast way (rasa_server/action_calls/response_schema.py), and only the latest events are serialised and
 sent: the actions read slots, the latest message and the active form from the tracker
 state, and never look further back than the last few turns.
 
@@ -34,8 +34,7 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 
-from addons.action_response_schema import validate_action_response
-from intake.settings import response_variables
+from rasa_server.action_calls.response_schema import validate_action_response
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +92,7 @@ class ResilientRemoteAction(RemoteAction):
             logger.error("Custom action '%s' failed, apologising instead: %s", self.name(), error)
             if apologised_this_turn(tracker):
                 return []
-            response = await nlg.generate(
-                APOLOGY_RESPONSE, tracker, output_channel.name(), **response_variables()
-            )
+            response = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name())
             if response is None:
                 return []
             return [create_bot_utterance({**response, "utter_action": APOLOGY_RESPONSE})]

@@ -14,7 +14,7 @@ What is reproduced, from the model's own configuration files (shipped by the PyP
   `max_seq_length` (256, from `sentence_bert_config.json`) as sentence-transformers does;
 * BERT (`config.json`): word + position + token-type embeddings and their layer norm here in
   numpy, then the 6 encoder layers (12-head self-attention, exact erf GELU, post-layer-norm)
-  in ONNX Runtime (addons/minilm_onnx.py);
+  in ONNX Runtime (rasa_server/nlu/minilm_onnx.py);
 * `1_Pooling/config.json`: the mean of the token vectors over the attention mask, then the
   `Normalize` module of `modules.json`: L2 normalisation.
 
@@ -23,7 +23,7 @@ tests/unit/test_minilm.py checks the result against sentence-transformers' own e
 
 Memory: the embedding tables are memory maps of the package's file (see `load_weights`), so
 the 47 MB word-embedding table costs only the rows that messages touch; the layer weights
-(42 MB) are held once, packed, by the ONNX Runtime session (addons/minilm_onnx.py).
+(42 MB) are held once, packed, by the ONNX Runtime session (rasa_server/nlu/minilm_onnx.py).
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from addons.minilm_onnx import EncoderSession, export_encoder
+from rasa_server.nlu.minilm_onnx import EncoderSession, export_encoder
 
 PathLike = Union[str, Path]
 
@@ -269,7 +269,7 @@ def _config(model_dir: Path) -> Dict[str, object]:
 
 
 def export_encoder_layers(folder: Path, model_dir: Optional[PathLike] = None) -> Path:
-    """Writes the model's encoder layers as ONNX into folder (addons/minilm_onnx.py); returns
+    """Writes the model's encoder layers as ONNX into folder (rasa_server/nlu/minilm_onnx.py); returns
     the graph file that `MiniLMEncoder` runs. Done once, when the Rasa model is trained."""
     model_dir = Path(model_dir) if model_dir else default_model_dir()
     config = _config(model_dir)

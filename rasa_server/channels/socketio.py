@@ -3,7 +3,7 @@
 Registered in credentials.yml instead of `socketio:` (same settings, same name "socketio", same
 `/socket.io/` path and events), so the widget and the stored conversations do not change:
 
-    addons.socketio_channel.GuardedSocketIOInput:
+    rasa_server.channels.socketio.GuardedSocketIOInput:
       user_message_evt: user_uttered
       bot_message_evt: bot_uttered
       session_persistence: true
@@ -11,7 +11,7 @@ Registered in credentials.yml instead of `socketio:` (same settings, same name "
 1. **Lock store down.** When the conversation lock cannot be taken (Redis down in scale-out
    mode), Rasa raises `LockError` before the message is handled and the widget showed
    nothing. The person now reads `utter_action_unavailable` (the apology with the firm's
-   contacts), and nothing is stored (addons/lock_store.py, `handle_or_apologise`). Any other
+   contacts), and nothing is stored (rasa_server/stores/lock_store.py, `handle_or_apologise`). Any other
    failure of a message is logged with its conversation id instead of ending as an
    "exception never retrieved" of a background task.
 
@@ -52,7 +52,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic
 from sanic.request import Request
 
-from addons.lock_store import handle_or_apologise
+from rasa_server.stores.lock_store import handle_or_apologise
 
 logger = logging.getLogger(__name__)
 

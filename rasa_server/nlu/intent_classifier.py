@@ -17,7 +17,7 @@ featurizer's matrices one by one (another quarter of the NLU's time). `sentence_
 collects the sentence features once, in the same order: the same matrix
 (tests/unit/test_fast_prediction.py).
 
-The fit: the sparse and the dense columns are handed to addons/multinomial_lbfgs.py apart,
+The fit: the sparse and the dense columns are handed to rasa_server/nlu/multinomial_lbfgs.py apart,
 which fits the same model as scikit-learn in three quarters of the time.
 
 The file: Rasa stores the classifier with skops, whose import alone takes 3-6 s here (it imports
@@ -41,7 +41,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANK
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons import multinomial_lbfgs
+from rasa_server.nlu import multinomial_lbfgs
 
 FITTED_FILE = "logistic_regression.npz"
 
@@ -114,7 +114,7 @@ class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Rasa's training (the examples with an intent and a text), fitted by
-        addons/multinomial_lbfgs.py when it reproduces the configured estimator."""
+        rasa_server/nlu/multinomial_lbfgs.py when it reproduces the configured estimator."""
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
         if not examples:
             return super().train(training_data)  # Rasa logs that there is nothing to learn

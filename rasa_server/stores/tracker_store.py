@@ -8,7 +8,7 @@ save, deletes every stored event of the conversation instead of saving it.
 
 Cost: Rasa's store reads and replays every event of the session on each message, and counts
 them again before each save, so message 50 costs several times message 1. Here the tracker
-a message leaves behind stays in memory (addons/tracker_cache.py) and the next message of
+a message leaves behind stays in memory (rasa_server/stores/tracker_cache.py) and the next message of
 that conversation gets it back after one indexed query that proves the database holds
 nothing newer (another Rasa server, an erasure or the staff tool may have written since).
 Only the new events are inserted. The database stays the record: a restarted server, or one
@@ -35,7 +35,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.cli import print_error_and_exit
 
-from addons.tracker_cache import Entry, TrackerCache
+from rasa_server.stores.tracker_cache import Entry, TrackerCache
 
 logger = logging.getLogger(__name__)
 

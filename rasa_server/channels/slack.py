@@ -15,10 +15,10 @@
 * Buttons go out as Slack blocks (Rasa's `SlackBot`) and clicks come back as `interactive`
   payloads (form-encoded `payload=`), whose button value becomes the user's message.
 * When the conversation's lock cannot be taken (Redis down in scale-out mode), the person
-  gets the apology with the firm's contacts, as on the other channels (addons/lock_store.py).
+  gets the apology with the firm's contacts, as on the other channels (rasa_server/stores/lock_store.py).
 
 Registered by scripts through ops/credentials.py only when SLACK_BOT_TOKEN and
-SLACK_SIGNING_SECRET are set: `addons.slack_channel.EnvSlackInput:`.
+SLACK_SIGNING_SECRET are set: `rasa_server.channels.slack.EnvSlackInput:`.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from addons.lock_store import handle_or_apologise
+from rasa_server.stores.lock_store import handle_or_apologise
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot, SlackInput
 from rasa.shared.exceptions import InvalidConfigException

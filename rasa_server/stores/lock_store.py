@@ -32,8 +32,7 @@ from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from addons.resilient_actions import APOLOGY_RESPONSE
-from intake.settings import response_variables
+from rasa_server.action_calls.resilient import APOLOGY_RESPONSE
 
 logger = logging.getLogger(__name__)
 
@@ -186,9 +185,7 @@ async def send_apology(agent: Callable[[], Any], message: UserMessage) -> None:
         server_agent = agent()
         domain = server_agent.domain
         tracker = DialogueStateTracker(message.sender_id, domain.slots if domain else [])
-        response = await server_agent.nlg.generate(
-            APOLOGY_RESPONSE, tracker, message.output_channel.name(), **response_variables()
-        )
+        response = await server_agent.nlg.generate(APOLOGY_RESPONSE, tracker, message.output_channel.name())
         if response is None:
             logger.error("No %s response in the domain: the person got no reply.", APOLOGY_RESPONSE)
             return
