@@ -7,7 +7,6 @@ intent and the field, as the knowledge file's are, e.g.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from kb.loader import PROJECT_ROOT, Checker, display_path, get_knowledge, read_y
 from kb.route import COMPUTED_ANSWERS, ENTITY_ANSWERS, Route
 
 DEFAULT_ROUTES_PATH = PROJECT_ROOT / "knowledge" / "routes.yml"
-ROUTES_ENV_VAR = "ROUTES_FILE"
 
 ROUTE_FIELDS = {"entities", "country_in_text", "answer", "topic", "last_topic", "during_form"}
 ANSWERING_FIELDS = ("entities", "answer", "topic", "last_topic")
@@ -35,16 +33,12 @@ _cache_lock = threading.Lock()
 
 
 def get_routes() -> dict[str, Route]:
-    """The routes for this process, checked against get_knowledge(), loaded once.
-
-    The path comes from the ROUTES_FILE environment variable, else knowledge/routes.yml.
-    """
-    path = Path(os.environ.get(ROUTES_ENV_VAR) or DEFAULT_ROUTES_PATH).resolve()
+    """knowledge/routes.yml, checked once against each knowledge file get_knowledge() gives."""
     kb = get_knowledge()
     with _cache_lock:
-        if path not in _cache:
-            _cache[path] = load_routes(path, kb)
-        return _cache[path]
+        if kb.path not in _cache:
+            _cache[kb.path] = load_routes(DEFAULT_ROUTES_PATH, kb)
+        return _cache[kb.path]
 
 
 def _route(check: Checker, intent: str, data: Any, kb: Knowledge) -> Route:
