@@ -1,7 +1,7 @@
 """What several actions share: the intake store and small questions about the tracker.
 
-Reply wording lives in domain.yml; the firm's details live in firm.yml. Actions join the two
-with `dispatcher.utter_message(response=..., **response_variables())` (intake.settings).
+Reply wording lives in domain.yml; the firm's details live in firm.yml, and the Rasa server's
+NLG fills them into every response, so actions send `dispatcher.utter_message(response=...)`.
 """
 from __future__ import annotations
 

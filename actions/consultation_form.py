@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import form_slots, is_clear_yes, latest_intent
 from intake import validation
-from intake.settings import get_settings, response_variables
+from intake.settings import get_settings
 from kb import get_knowledge
 
 MAX_MISSES = 3
@@ -103,7 +103,7 @@ class ValidateConsultationForm(FormValidationAction):
         misses[slot] = misses.get(slot, 0) + 1
         dispatcher.utter_message(text=result.error)
         if misses[slot] >= MAX_MISSES:
-            dispatcher.utter_message(response="utter_too_many_misses", **response_variables())
+            dispatcher.utter_message(response="utter_too_many_misses")
         return {slot: None, "field_misses": misses}
 
     @staticmethod
@@ -221,7 +221,7 @@ class ActionAskPrivacyConsent(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_privacy_consent_question", **response_variables())
+        dispatcher.utter_message(response="utter_privacy_consent_question")
         return [SlotSet("consultation_offered", False)]
 
 

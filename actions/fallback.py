@@ -7,10 +7,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from intake.settings import response_variables
-
-
-
 
 def consecutive_misses(events: List[Dict[str, Any]]) -> int:
     """How many of the latest user messages in a row were not understood."""
@@ -38,6 +34,6 @@ class ActionFallback(Action):
         if consecutive_misses(tracker.events) < 2:
             dispatcher.utter_message(response="utter_rephrase")
             return []
-        dispatcher.utter_message(response="utter_fallback_offer", **response_variables())
+        dispatcher.utter_message(response="utter_fallback_offer")
         dispatcher.utter_message(response="utter_offer_consultation")
         return [SlotSet("consultation_offered", True)]

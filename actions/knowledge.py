@@ -8,8 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_entities, latest_intent
-from actions.routing import answer_message
-from kb import Answer, answers, get_knowledge
+from kb import Answer, Message, answer, answer_source, get_knowledge, get_routes
 
 
 def related_buttons(answer: Answer) -> List[Dict[str, str]]:
@@ -30,19 +29,19 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        answer = answer_message(
-            get_knowledge(),
-            latest_intent(tracker),
-            latest_entities(tracker),
-            tracker.latest_message.get("text") or "",
-            tracker.get_slot("last_topic"),
+        message = Message(
+            intent=latest_intent(tracker),
+            entities=latest_entities(tracker),
+            text=tracker.latest_message.get("text") or "",
+            last_topic=tracker.get_slot("last_topic"),
         )
-        if answer is None:
+        reply = answer(get_knowledge(), get_routes(), message)
+        if reply is None:
             dispatcher.utter_message(response="utter_menu")
             return []
-        dispatcher.utter_message(text=answer.text, buttons=related_buttons(answer))
-        events: List[EventType] = [SlotSet("last_topic", answer.topic_ref)]
-        offer = answer.offer_consultation and tracker.active_loop_name is None
+        dispatcher.utter_message(text=reply.text, buttons=related_buttons(reply))
+        events: List[EventType] = [SlotSet("last_topic", reply.topic_ref)]
+        offer = reply.offer_consultation and tracker.active_loop_name is None
         if offer:
             dispatcher.utter_message(response="utter_offer_consultation")
         events.append(SlotSet("consultation_offered", offer))
@@ -62,5 +61,5 @@ class ActionSource(Action):
         if not last_topic:
             dispatcher.utter_message(response="utter_no_source")
             return []
-        dispatcher.utter_message(text=answers.answer_source(get_knowledge(), last_topic).text)
+        dispatcher.utter_message(text=answer_source(get_knowledge(), last_topic).text)
         return []

@@ -1,8 +1,8 @@
 """Entry point of the action server: `python -m actions.server [rasa-sdk options]`.
 
 Rasa SDK logs and skips an actions package that fails to import, which would leave a server
-answering with no facts. Loading the knowledge file and the firm's settings here first means
-a broken file stops the server with a message naming the file, entry and field.
+answering with no facts. Loading the knowledge and routes files and the firm's settings here
+first means a broken file stops the server with a message naming the file, entry and field.
 """
 from __future__ import annotations
 
@@ -15,16 +15,16 @@ from rasa_sdk.endpoint import create_argument_parser
 from intake.outbox import OutboxWorker
 from intake.notify import notifiers_from_settings
 from intake.settings import get_settings, startup_warnings
-from kb import KnowledgeError, get_knowledge
+from kb import KnowledgeError, get_routes
 
 logger = logging.getLogger("actions.server")
 
 
 def check_configuration() -> None:
-    """Fail fast on a broken knowledge file; warn while the firm's example values are in use
-    or no notification channel is enabled."""
+    """Fail fast on a broken knowledge or routes file; warn while the firm's example values
+    are in use or no notification channel is enabled."""
     try:
-        get_knowledge()
+        get_routes()  # loads the knowledge file it is checked against
     except KnowledgeError as error:
         sys.stderr.write(f"Cannot start the action server: {error}\n")
         raise SystemExit(2) from error

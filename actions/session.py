@@ -7,10 +7,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from intake.settings import response_variables
-
-
-
 
 class ActionSessionStart(Action):
     """Says, before anything else, that this is an automated assistant giving general
@@ -22,7 +18,7 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_disclosure", **response_variables())
+        dispatcher.utter_message(response="utter_disclosure")
         carried = [
             SlotSet(name, value)
             for name, value in tracker.current_slot_values().items()

@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import get_store
 from actions.consultation_form import clear_form_events
 from intake import validation
-from intake.settings import response_variables
 from intake.storage import ConsultationRequest
 
 logger = logging.getLogger(__name__)
@@ -48,14 +47,14 @@ class ActionSubmitConsultation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         if tracker.get_slot("privacy_consent") is not True:
-            dispatcher.utter_message(response="utter_consent_refused", **response_variables())
+            dispatcher.utter_message(response="utter_consent_refused")
             return clear_form_events(domain)
         request = request_from_tracker(tracker)
         try:
             result = await asyncio.to_thread(get_store().submit, request)
         except Exception:  # the person must hear about any failure, whatever its kind
             logger.exception("Could not store consultation request of %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_request_failed", **response_variables())
+            dispatcher.utter_message(response="utter_request_failed")
             return [SlotSet("submission_confirmed", None)]
         if result.created:
             dispatcher.utter_message(

@@ -1,5 +1,5 @@
-"""Replies that carry the firm's details or offer a consultation: urgent help, contacts,
-privacy, a person describing their own case, and answers to a pending offer."""
+"""Replies that offer a consultation: urgent help, a person describing their own case, and
+answers to a pending offer."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -9,7 +9,6 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent
-from intake.settings import response_variables
 
 
 def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -39,31 +38,9 @@ class ActionUrgentHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_urgent", **response_variables())
+        dispatcher.utter_message(response="utter_urgent")
         dispatcher.utter_message(response="utter_urgent_steps")
         return [SlotSet("urgent", True), *offer_consultation(dispatcher, tracker)]
-
-
-class ActionContactDetails(Action):
-    def name(self) -> Text:
-        return "action_contact_details"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_contact_details", **response_variables())
-        return []
-
-
-class ActionPrivacy(Action):
-    def name(self) -> Text:
-        return "action_privacy"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_privacy", **response_variables())
-        return []
 
 
 class ActionOwnCase(Action):
@@ -75,7 +52,7 @@ class ActionOwnCase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_own_case", **response_variables())
+        dispatcher.utter_message(response="utter_own_case")
         return offer_consultation(dispatcher, tracker)
 
 

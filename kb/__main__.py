@@ -1,4 +1,4 @@
-"""Check a knowledge file from the command line: ``python -m kb [PATH]``.
+"""Check a knowledge file, and the routes file against it: ``python -m kb [PATH [ROUTES]]``.
 
 Why: lawyers edit the file; this gives them (and CI) a one-line check with
 the same messages the assistant would fail with.
@@ -9,19 +9,23 @@ from __future__ import annotations
 import sys
 
 from kb.loader import DEFAULT_PATH, KnowledgeError, display_path, load_knowledge
+from kb.routes import DEFAULT_ROUTES_PATH, load_routes
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     path = args[0] if args else DEFAULT_PATH
+    routes_path = args[1] if len(args) > 1 else DEFAULT_ROUTES_PATH
     try:
         kb = load_knowledge(path)
+        routes = load_routes(routes_path, kb)
     except KnowledgeError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1
     print(f"OK {display_path(path)}: {len(kb.topics)} topics, {len(kb.sources)} sources, "
           f"{len(kb.members)} members, {len(kb.non_members)} non-members, "
           f"{len(kb.territories)} territories")
+    print(f"OK {display_path(routes_path)}: {len(routes)} intents")
     return 0
 
 

@@ -78,8 +78,8 @@ def load_knowledge(path: str | Path) -> Knowledge:
     Raises KnowledgeError with a message naming file, entry and field.
     """
     file_path = Path(path)
-    check = _Checker(display_path(file_path))
-    raw = _read_yaml(file_path, check)
+    check = Checker(display_path(file_path))
+    raw = read_yaml(file_path, check)
     return _Builder(raw, check, file_path).build()
 
 
@@ -153,8 +153,9 @@ def _parse(text: str) -> Any:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - safe loader
 
 
-def _read_yaml(path: Path, check: "_Checker") -> dict:
-    """Parse the file; any YAML problem becomes a KnowledgeError with a line."""
+def read_yaml(path: Path, check: "Checker", entries: str = "sections") -> dict:
+    """Parse the file, a mapping of ``entries``; any YAML problem becomes a KnowledgeError
+    with a line."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -170,7 +171,7 @@ def _read_yaml(path: Path, check: "_Checker") -> dict:
     except yaml.YAMLError as exc:
         check.fail(f"not valid YAML: {exc}")
     if not isinstance(data, dict):
-        check.fail("not valid YAML (line 1): the file must be a mapping of sections")
+        check.fail(f"not valid YAML (line 1): the file must be a mapping of {entries}")
     return data
 
 
@@ -178,7 +179,7 @@ def _read_yaml(path: Path, check: "_Checker") -> dict:
 # Validation helpers
 # =============================================================================
 
-class _Checker:
+class Checker:
     """Raises KnowledgeError prefixed with the file's display path."""
 
     def __init__(self, label: str) -> None:
@@ -262,7 +263,7 @@ def _valid_date(value: str) -> bool:
 class _Builder:
     """Validates one parsed file section by section and builds Knowledge."""
 
-    def __init__(self, raw: dict, check: _Checker, path: Path) -> None:
+    def __init__(self, raw: dict, check: Checker, path: Path) -> None:
         self.raw = raw
         self.check = check
         self.path = path

@@ -66,12 +66,14 @@ ensure_widget() {
   echo "$want" > "$stamp"
 }
 
-# Lookup tables and synonyms come from the knowledge file (never typed twice).
+# Lookup tables and synonyms come from the knowledge file, the knowledge questions' rules from
+# knowledge/routes.yml (never typed twice).
 generate_nlu() {
   "$VENV/bin/python" "$PROJECT_ROOT/scripts/generate_nlu.py"
 }
 
-# What both commands need before anything runs: packages, widget assets, generated NLU data.
+# What both commands need before anything runs: packages, widget assets, generated NLU data
+# and rules.
 prepare_project() {
   cd "$PROJECT_ROOT"
   mkdir -p .run/logs
