@@ -1,7 +1,7 @@
 """What several actions share: the intake store and small questions about the tracker.
 
 Reply wording lives in domain.yml; the firm's details live in firm.yml. Actions join the two
-with `dispatcher.utter_message(response=..., **response_variables())` (intake.settings).
+with `dispatcher.utter_message(response=..., **response_variables())` (firm.settings).
 """
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 
-from intake.settings import get_settings
-from intake.storage import IntakeStore, open_store
+from firm import get_settings
+from intake.store import open_store
+from intake.store_interface import IntakeStore
 
 
 @lru_cache(maxsize=1)

@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import get_store
 from actions.consultation_form import clear_form_events
+from firm import response_variables
 from intake import validation
-from intake.settings import response_variables
-from intake.storage import ConsultationRequest
+from intake.records import ConsultationRequest
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent
-from intake.settings import response_variables
+from firm import response_variables
 
 
 def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -33,7 +33,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from addons.resilient_actions import APOLOGY_RESPONSE
-from intake.settings import response_variables
+from firm import response_variables
 
 logger = logging.getLogger(__name__)
 

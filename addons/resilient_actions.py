@@ -35,7 +35,7 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 
 from addons.action_response_schema import validate_action_response
-from intake.settings import response_variables
+from firm import response_variables
 
 logger = logging.getLogger(__name__)
 

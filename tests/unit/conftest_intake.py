@@ -23,8 +23,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
-from intake.settings import Settings, load_settings
-from intake.storage import ConsultationRequest, SqlIntakeStore, open_store
+from firm import Settings, load_settings
+from intake.records import ConsultationRequest
+from intake.store import SqlIntakeStore, open_store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite", "postgresql"]

@@ -11,10 +11,10 @@ from typing import Any, Iterator, Optional
 import pytest
 
 from conftest_intake import SmtpInbox, WebhookReceiver, free_port, make_request, with_channels
+from firm import Settings
 from intake.notify import SlackWebhookNotifier, notifiers_from_settings
 from intake.outbox import OutboxWorker
-from intake.settings import Settings
-from intake.storage import SqlIntakeStore, open_store
+from intake.store import SqlIntakeStore, open_store
 
 DOWN_DATABASE = "postgresql://postgres@127.0.0.1:1/nothing_listens_here"
 

@@ -15,10 +15,12 @@ from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from conftest_intake import make_request, with_channels
+from firm import Settings
 from intake.conversations import erase_conversation, purge_conversations
-from intake.settings import Settings
-from intake.storage import (InvalidRequest, SqlIntakeStore, notifications_table, open_store, reference_hash,
-                            requests_table)
+from intake.request_checks import InvalidRequest
+from intake.request_store import reference_hash
+from intake.schema import notifications_table, requests_table
+from intake.store import SqlIntakeStore, open_store
 
 REFERENCE = re.compile(r"^IC-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 DOWN_DATABASE = "postgresql://postgres@127.0.0.1:1/nothing_listens_here"
