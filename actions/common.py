@@ -10,8 +10,9 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 
-from intake.settings import get_settings
-from intake.storage import IntakeStore, open_store
+from firm import get_settings
+from intake.store import open_store
+from intake.store_interface import IntakeStore
 
 
 @lru_cache(maxsize=1)

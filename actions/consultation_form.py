@@ -15,8 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import form_slots, is_clear_yes, latest_intent
+from firm import get_settings
 from intake import validation
-from intake.settings import get_settings
 from kb import get_knowledge
 
 MAX_MISSES = 3

@@ -12,9 +12,9 @@ import sys
 from rasa_sdk.__main__ import main_from_args
 from rasa_sdk.endpoint import create_argument_parser
 
+from firm import get_settings, startup_warnings
 from intake.outbox import OutboxWorker
 from intake.notify import notifiers_from_settings
-from intake.settings import get_settings, startup_warnings
 from kb import KnowledgeError, get_routes
 
 logger = logging.getLogger("actions.server")

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import get_store
 from actions.consultation_form import clear_form_events
 from intake import validation
-from intake.storage import ConsultationRequest
+from intake.records import ConsultationRequest
 
 logger = logging.getLogger(__name__)
 

@@ -22,13 +22,15 @@ from typing import Any, Optional, Sequence, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from firm import Settings, SettingsError, example_value_warnings, get_settings, notification_warnings
 from intake.conversations import erase_conversation, purge_conversations
+from intake.database import create_store_engine
 from intake.notify import notifiers_from_settings
 from intake.outbox import OutboxWorker
+from intake.records import STATUS_HANDLED, STATUS_NEW, StoredRequest
 from intake.references import normalize_reference
-from intake.settings import Settings, SettingsError, example_value_warnings, get_settings, notification_warnings
 from intake.spool import Spool
-from intake.storage import STATUS_HANDLED, STATUS_NEW, SqlIntakeStore, StoredRequest, create_store_engine
+from intake.store import SqlIntakeStore
 from intake.summary import format_time
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -22,7 +22,7 @@ from typing import Optional
 from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
 from sqlalchemy.engine import Engine, make_url
 
-from intake.settings import resolve_database_url
+from firm import resolve_database_url
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Mapping, Optional, Protocol, Sequence
 
-from intake.settings import Settings
+from firm import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,10 @@ import threading
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Mapping, Optional, TypeVar, Union
 
+from firm import Settings
 from intake.notify import Notifier, OutgoingMessage
-from intake.settings import Settings
-from intake.storage import PendingNotification, SqlIntakeStore, utcnow
+from intake.records import PendingNotification, utcnow
+from intake.store_interface import OutboxStore
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +32,9 @@ T = TypeVar("T")
 
 
 class OutboxWorker:
-    """Delivers due notifications from an IntakeStore through the given notifiers."""
+    """Delivers due notifications from an OutboxStore through the given notifiers."""
 
-    def __init__(self, store: SqlIntakeStore, notifiers: Union[Iterable[Notifier], Mapping[str, Notifier]],
+    def __init__(self, store: OutboxStore, notifiers: Union[Iterable[Notifier], Mapping[str, Notifier]],
                  settings: Optional[Settings] = None) -> None:
         self.store = store
         self.settings = settings or store.settings

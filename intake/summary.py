@@ -9,12 +9,10 @@ text is plain: whatever the person typed (HTML, code, RTL text) is shown literal
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
-from intake.settings import Settings, get_settings
-
-if TYPE_CHECKING:  # storage imports this module to build summaries
-    from intake.storage import ConsultationRequest
+from firm import Settings, get_settings
+from intake.records import ConsultationRequest
 
 NOT_GIVEN = "(not given)"
 
@@ -30,7 +28,7 @@ def summary_title(reference: str, urgent: bool) -> str:
     return f"URGENT — {title}" if urgent else title
 
 
-def build_summary(request: "ConsultationRequest", reference: str, *, urgent: bool, received_at: datetime,
+def build_summary(request: ConsultationRequest, reference: str, *, urgent: bool, received_at: datetime,
                   settings: Optional[Settings] = None, note: Optional[str] = None) -> str:
     """The complete lawyer summary for one request.
 

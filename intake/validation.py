@@ -21,7 +21,7 @@ from typing import Any, Optional
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from intake.settings import ProblemType, Settings, get_settings
+from firm import ProblemType, Settings, get_settings
 
 MAX_NAME_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 1000

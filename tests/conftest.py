@@ -1,6 +1,7 @@
 """Session fixtures shared by the tests: the assistant trained once and started on free
 loopback ports with its own databases, exactly as scripts/run.sh starts it, and a throwaway
-PostgreSQL server."""
+PostgreSQL server; and the intake fixtures of tests/intake_support.py, on the database that
+tests/unit (SQLite) or tests/e2e (PostgreSQL) gives as ``intake_database_url``."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ import pytest
 
 from ops.stack import PROJECT_ROOT, Stack, free_port
 from tests.chat import Chat
+from tests.intake_support import intake_settings, intake_store  # noqa: F401  (pytest finds fixtures by name)
 
 POSTGRES_SCRIPT = PROJECT_ROOT / "scripts" / "services" / "postgres.sh"
 

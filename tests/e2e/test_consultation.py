@@ -10,7 +10,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
-from intake.storage import IntakeStore, open_store
+from intake.store import open_store
+from intake.store_interface import IntakeStore
 from ops.stack import Stack, free_port
 from tests.chat import Chat
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.settings import response_variables
+from firm import response_variables
 from tests.chat import Chat
 
 

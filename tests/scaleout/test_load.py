@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import aiohttp
 
-from intake.storage import open_store
+from intake.store import open_store
 from ops.scaleout import ScaleOut
 from tests.e2e.test_consultation import REFERENCE, STEPS
 from tests.scaleout.conftest import report, tracker_events, tracker_problems

@@ -20,8 +20,8 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import pytest
 import redis
 
-from intake.settings import load_settings, response_variables
-from intake.storage import SqlIntakeStore, open_store
+from firm import load_settings, response_variables
+from intake.store import SqlIntakeStore, open_store
 from ops.scaleout import ScaleOut
 from tests.e2e.test_consultation import REFERENCE, STEPS, fill
 from tests.scaleout.conftest import (Conversation, Reply, SocketIOWebsocket, post, report, tracker_events,

@@ -1,8 +1,22 @@
-"""Unit-test fixtures. The intake fixtures (SQLite and a throwaway PostgreSQL server, started
-by scripts/services/postgres.sh and stopped at the end) live in conftest_intake.py."""
-from conftest_intake import (  # noqa: F401  (pytest finds fixtures by name)
-    intake_database_url,
-    intake_settings,
-    intake_store,
-    tracker_database_url,
-)
+"""Unit-test fixtures: the intake and tracker databases are SQLite files in the test's folder.
+
+The same tests run on PostgreSQL in tests/e2e (test_intake_postgres.py, test_tracker_store_postgres.py),
+which start a throwaway server.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def intake_database_url(tmp_path: Path) -> str:
+    """A fresh, empty intake database: an SQLite file."""
+    return f"sqlite:///{tmp_path / 'intake.db'}"
+
+
+@pytest.fixture
+def tracker_database_url(tmp_path: Path) -> str:
+    """An empty SQLite database to play the part of Rasa's SQL tracker store."""
+    return f"sqlite:///{tmp_path / 'tracker.db'}"

@@ -18,9 +18,9 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from conftest_intake import PROJECT_ROOT, WebhookReceiver, make_request, with_channels
-from intake.settings import Settings, load_settings
-from intake.storage import SqlIntakeStore, open_store
+from firm import Settings, load_settings
+from intake.store import SqlIntakeStore, open_store
+from tests.intake_support import PROJECT_ROOT, WebhookReceiver, make_request, with_channels
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The lawyers hear about every request exactly once, through a real SMTP server (aiosmtpd)
-and a real HTTP receiver standing in for Slack — also when those are down for a while."""
+and a real HTTP receiver standing in for Slack — also when those are down for a while.
+Here on SQLite; tests/e2e/test_intake_postgres.py runs the database tests on PostgreSQL."""
 from __future__ import annotations
 
 import threading
@@ -10,11 +11,11 @@ from typing import Any, Iterator, Optional
 
 import pytest
 
-from conftest_intake import SmtpInbox, WebhookReceiver, free_port, make_request, with_channels
+from firm import Settings
 from intake.notify import SlackWebhookNotifier, notifiers_from_settings
 from intake.outbox import OutboxWorker
-from intake.settings import Settings
-from intake.storage import SqlIntakeStore, open_store
+from intake.store import SqlIntakeStore, open_store
+from tests.intake_support import SmtpInbox, WebhookReceiver, free_port, make_request, with_channels
 
 DOWN_DATABASE = "postgresql://postgres@127.0.0.1:1/nothing_listens_here"
 

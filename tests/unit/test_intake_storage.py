@@ -1,6 +1,7 @@
 """Storing consultation requests, on SQLite and on a real PostgreSQL server.
 
-Every test here runs twice (``intake_database_url`` is parametrised over both backends)."""
+Here ``intake_database_url`` is an SQLite file; tests/e2e/test_intake_postgres.py runs every
+test again on PostgreSQL."""
 from __future__ import annotations
 
 import re
@@ -14,11 +15,13 @@ import pytest
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from conftest_intake import make_request, with_channels
+from firm import Settings
 from intake.conversations import erase_conversation, purge_conversations
-from intake.settings import Settings
-from intake.storage import (InvalidRequest, SqlIntakeStore, notifications_table, open_store, reference_hash,
-                            requests_table)
+from intake.request_checks import InvalidRequest
+from intake.request_store import reference_hash
+from intake.schema import notifications_table, requests_table
+from intake.store import SqlIntakeStore, open_store
+from tests.intake_support import make_request, with_channels
 
 REFERENCE = re.compile(r"^IC-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 DOWN_DATABASE = "postgresql://postgres@127.0.0.1:1/nothing_listens_here"

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest_intake import PROJECT_ROOT
+from firm import SettingsError, example_value_warnings, load_settings, notification_warnings
 from intake import validation
 from intake.references import ALPHABET, new_reference, normalize_reference
-from intake.settings import SettingsError, example_value_warnings, load_settings, notification_warnings
 from intake.validation import (validate_contact, validate_description, validate_full_name, validate_language,
                                validate_problem_type)
+from tests.intake_support import PROJECT_ROOT
 
 # --------------------------------------------------------------------------- names
 

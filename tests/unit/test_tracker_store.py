@@ -1,6 +1,7 @@
 """The conversation store keeps the latest trackers in memory, and is never staler than the
 database: on SQLite and PostgreSQL, with a second server, the staff tool's erasure, a
-message that fails half-way and a new session. Rasa's own store must read back the same."""
+message that fails half-way and a new session. Rasa's own store must read back the same.
+Here on SQLite; tests/e2e/test_tracker_store_postgres.py runs the database tests on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio

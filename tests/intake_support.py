@@ -1,8 +1,6 @@
-"""Fixtures for the intake tests: real databases (SQLite and a throwaway PostgreSQL server).
-
-Why a real PostgreSQL: SQLite forgives things PostgreSQL does not (NUL bytes, string
-lengths, transaction aborts after an error, concurrent inserts). The server comes from
-the session fixture `intake_postgres_url` in tests/conftest.py.
+"""What the intake tests share: a valid request, settings with channels switched on, an open
+store on whichever database ``intake_database_url`` gives (SQLite in tests/unit/conftest.py,
+PostgreSQL in tests/e2e/conftest.py), and real receivers for the notifications.
 """
 from __future__ import annotations
 
@@ -23,24 +21,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 
-from intake.settings import Settings, load_settings
-from intake.storage import ConsultationRequest, SqlIntakeStore, open_store
+from firm import Settings, load_settings
+from intake.records import ConsultationRequest
+from intake.store import SqlIntakeStore, open_store
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(params=BACKENDS)
-def intake_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty intake database: an SQLite file, or a new PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'intake.db'}"
-        return
-    base = request.getfixturevalue("intake_postgres_url")
-    yield from _fresh_schema(base)
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _fresh_schema(base_url: str) -> Iterator[str]:
+def fresh_schema(base_url: str) -> Iterator[str]:
+    """The URL of a new, empty schema on the PostgreSQL server at ``base_url``, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base_url, future=True)
     with admin.begin() as connection:
@@ -51,15 +40,6 @@ def _fresh_schema(base_url: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-@pytest.fixture(params=BACKENDS)
-def tracker_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database to play the part of Rasa's SQL tracker store."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tracker.db'}"
-        return
-    yield from _fresh_schema(request.getfixturevalue("intake_postgres_url"))
 
 
 @pytest.fixture
@@ -80,7 +60,7 @@ def with_channels(settings: Settings, *, email: bool = False, slack: bool = Fals
 
 @pytest.fixture
 def intake_store(intake_database_url: str, intake_settings: Settings) -> Iterator[SqlIntakeStore]:
-    """An open store on a fresh database (both backends), no notification channel."""
+    """An open store on a fresh database (``intake_database_url``), no notification channel."""
     store = open_store(intake_database_url, intake_settings)
     yield store
     store.close()
