@@ -1,6 +1,6 @@
 """What the rest of the assistant needs from the intake store: its interface, as Protocols.
 
-Why Protocols: the actions, the outbox worker and the tests depend on these methods, not on
+Why Protocols: the actions and the outbox worker depend on these methods, not on
 ``intake.store.SqlIntakeStore``, so a stand-in (or another backend) only has to provide them.
 """
 
