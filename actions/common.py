@@ -1,24 +1,25 @@
-"""What several actions share: the intake store and small questions about the tracker.
+"""What several actions share: small questions about the tracker.
 
 Reply wording lives in domain.yml; the firm's details live in firm.yml, and the Rasa server's
 NLG fills them into every response, so actions send `dispatcher.utter_message(response=...)`.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 
-from firm import get_settings
-from intake.store import open_store
-from intake.store_interface import IntakeStore
+from kb import Message
 
 
-@lru_cache(maxsize=1)
-def get_store() -> IntakeStore:
-    """One store (and connection pool) per action-server process."""
-    return open_store(get_settings().intake.database_url)
+def latest_message(tracker: Tracker) -> Message:
+    """What kb needs of the latest user message: intent, entities, text, the last topic."""
+    return Message(
+        intent=latest_intent(tracker),
+        entities=latest_entities(tracker),
+        text=tracker.latest_message.get("text") or "",
+        last_topic=tracker.get_slot("last_topic"),
+    )
 
 
 def latest_entities(tracker: Tracker) -> Dict[str, str]:

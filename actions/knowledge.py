@@ -7,16 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entities, latest_intent
-from kb import Answer, Message, answer, answer_source, get_knowledge, get_routes
-
-
-def related_buttons(answer: Answer) -> List[Dict[str, str]]:
-    """"Tell me more" buttons for the answer's related topics."""
-    return [
-        {"title": title, "payload": f'/choose_topic{{"topic":"{topic_id}"}}'}
-        for topic_id, title in answer.related
-    ]
+from actions.common import latest_message
+from actions.replies import refuse_evasion, send_answer
+from kb import answer, answer_source, get_boundaries, get_knowledge, get_routes
 
 
 class ActionAnswer(Action):
@@ -29,23 +22,18 @@ class ActionAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        message = Message(
-            intent=latest_intent(tracker),
-            entities=latest_entities(tracker),
-            text=tracker.latest_message.get("text") or "",
-            last_topic=tracker.get_slot("last_topic"),
-        )
+        message = latest_message(tracker)
+        if get_boundaries().states_evasion(message.text):
+            return refuse_evasion(dispatcher, tracker)
         reply = answer(get_knowledge(), get_routes(), message)
         if reply is None:
             dispatcher.utter_message(response="utter_menu")
             return []
-        dispatcher.utter_message(text=reply.text, buttons=related_buttons(reply))
-        events: List[EventType] = [SlotSet("last_topic", reply.topic_ref)]
+        events = send_answer(dispatcher, reply)
         offer = reply.offer_consultation and tracker.active_loop_name is None
         if offer:
             dispatcher.utter_message(response="utter_offer_consultation")
-        events.append(SlotSet("consultation_offered", offer))
-        return events
+        return [*events, SlotSet("consultation_offered", offer)]
 
 
 class ActionSource(Action):

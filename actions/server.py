@@ -33,7 +33,7 @@ def check_configuration() -> None:
 
 def start_outbox() -> OutboxWorker:
     """Notifications to the firm are delivered in the background, never in a reply's path."""
-    from actions.common import get_store
+    from actions.services import get_store
 
     settings = get_settings()
     worker = OutboxWorker(get_store(), notifiers_from_settings(settings), settings)

@@ -10,8 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import get_store
-from actions.consultation_form import clear_form_events
+from actions.services import get_store
+from actions.forms.consultation import clear_form_events
 from intake import validation
 from intake.records import ConsultationRequest
 

@@ -8,15 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent
-
-
-def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-    """Offer a consultation unless the person is already filling one in."""
-    if tracker.active_loop_name is not None:
-        return []
-    dispatcher.utter_message(response="utter_offer_consultation")
-    return [SlotSet("consultation_offered", True)]
+from actions.common import latest_intent, latest_message
+from actions.replies import offer_consultation, refuse_evasion, send_answer
+from kb import answer_story, get_boundaries, get_knowledge
 
 
 class ActionOfferConsultation(Action):
@@ -44,7 +38,10 @@ class ActionUrgentHelp(Action):
 
 
 class ActionOwnCase(Action):
-    """General words and a consultation offer, never an assessment of the case."""
+    """A person who tells their own situation, or asks what will happen to them: the general
+    information their words are about, if the knowledge file has any ("In general, ...",
+    with its source), then that a lawyer can assess their case, and the consultation offer.
+    Never an assessment or a prediction of the case."""
 
     def name(self) -> Text:
         return "action_own_case"
@@ -52,8 +49,19 @@ class ActionOwnCase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_own_case")
-        return offer_consultation(dispatcher, tracker)
+        message = latest_message(tracker)
+        if get_boundaries().states_evasion(message.text):
+            return refuse_evasion(dispatcher, tracker)
+        events: List[EventType] = []
+        general = answer_story(get_knowledge(), message)
+        if general is not None:
+            events += send_answer(dispatcher, general)
+        dispatcher.utter_message(response=OWN_CASE_REPLIES.get(message.intent, "utter_own_case"))
+        return [*events, *offer_consultation(dispatcher, tracker)]
+
+
+# What follows the general information, by what the person asked.
+OWN_CASE_REPLIES = {"describe_own_case": "utter_own_case", "ask_legal_advice": "utter_legal_advice"}
 
 
 class ActionYesNo(Action):

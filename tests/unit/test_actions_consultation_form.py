@@ -7,7 +7,7 @@ from typing import Any, Dict, Optional
 
 from action_harness import run, slot_event, tracker
 
-from actions.consultation_form import ActionAskPrivacyConsent, ValidateConsultationForm
+from actions.forms.consultation import ActionAskPrivacyConsent, ValidateConsultationForm
 from firm import get_settings
 
 FORM = "consultation_form"

@@ -1,0 +1,1 @@
+"""Form validators, one module per form of domain.yml (rasa-sdk FormValidationAction)."""

@@ -1,0 +1,40 @@
+"""Replies several actions send: an answer with its buttons, the consultation offer, and the
+refusal of a stated purpose of evading arrest."""
+from __future__ import annotations
+
+from typing import Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from kb import Answer
+
+
+def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Offer a consultation unless the person is already filling one in."""
+    if tracker.active_loop_name is not None:
+        return []
+    dispatcher.utter_message(response="utter_offer_consultation")
+    return [SlotSet("consultation_offered", True)]
+
+
+def related_buttons(answer: Answer) -> List[Dict[str, str]]:
+    """"Tell me more" buttons for the answer's related topics."""
+    return [
+        {"title": title, "payload": f'/choose_topic{{"topic":"{topic_id}"}}'}
+        for topic_id, title in answer.related
+    ]
+
+
+def send_answer(dispatcher: CollectingDispatcher, reply: Answer) -> List[EventType]:
+    """The answer with its "tell me more" buttons; the conversation remembers its topic."""
+    dispatcher.utter_message(text=reply.text, buttons=related_buttons(reply))
+    return [SlotSet("last_topic", reply.topic_ref)]
+
+
+def refuse_evasion(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A stated purpose of evading arrest wins over any question: the refusal with the
+    lawful ways, then the consultation offer; never the list of places."""
+    dispatcher.utter_message(response="utter_refuse_evasion")
+    return offer_consultation(dispatcher, tracker)
