@@ -7,6 +7,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import latest_message
+from actions.replies import own_case_reply, refuse_evasion, send_answer
+from kb import answer_by_words, answer_story, get_boundaries, get_knowledge
+
 
 def consecutive_misses(events: List[Dict[str, Any]]) -> int:
     """How many of the latest user messages in a row were not understood."""
@@ -22,7 +26,9 @@ def consecutive_misses(events: List[Dict[str, Any]]) -> int:
 
 
 class ActionFallback(Action):
-    """First miss: ask to rephrase and show the menu. Second miss in a row: offer the
+    """Not understood by the NLU: a stated purpose of evasion is refused; a story or a
+    question whose words clearly name a topic or fact of the knowledge file gets that answer.
+    Otherwise, first miss: ask to rephrase and show the menu; second miss in a row: offer the
     consultation and the firm's contact details instead of asking again."""
 
     def name(self) -> Text:
@@ -31,6 +37,17 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        message = latest_message(tracker)
+        if get_boundaries().states_evasion(message.text):
+            return refuse_evasion(dispatcher, tracker)
+        kb = get_knowledge()
+        if message.tells_own_situation:
+            general = answer_story(kb, message)
+            if general is not None:
+                return [*send_answer(dispatcher, general), *own_case_reply(dispatcher, tracker, message)]
+        known = answer_by_words(kb, message)
+        if known is not None:
+            return send_answer(dispatcher, known)
         if consecutive_misses(tracker.events) < 2:
             dispatcher.utter_message(response="utter_rephrase")
             return []

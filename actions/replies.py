@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from kb import Answer
+from kb import Answer, Message
 
 
 def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -37,4 +37,14 @@ def refuse_evasion(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
     """A stated purpose of evading arrest wins over any question: the refusal with the
     lawful ways, then the consultation offer; never the list of places."""
     dispatcher.utter_message(response="utter_refuse_evasion")
+    return offer_consultation(dispatcher, tracker)
+
+
+# After general information about their own situation: that it is not an assessment of
+# their case, by what the person asked, then the consultation offer.
+OWN_CASE_REPLIES = {"describe_own_case": "utter_own_case", "ask_legal_advice": "utter_legal_advice"}
+
+
+def own_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> List[EventType]:
+    dispatcher.utter_message(response=OWN_CASE_REPLIES.get(message.intent, "utter_own_case"))
     return offer_consultation(dispatcher, tracker)

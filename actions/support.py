@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_message
-from actions.replies import offer_consultation, refuse_evasion, send_answer
+from actions.replies import offer_consultation, own_case_reply, refuse_evasion, send_answer
 from kb import answer_story, get_boundaries, get_knowledge
 
 
@@ -34,7 +34,12 @@ class ActionUrgentHelp(Action):
     ) -> List[EventType]:
         dispatcher.utter_message(response="utter_urgent")
         dispatcher.utter_message(response="utter_urgent_steps")
-        return [SlotSet("urgent", True), *offer_consultation(dispatcher, tracker)]
+        events: List[EventType] = [SlotSet("urgent", True)]
+        message = latest_message(tracker)
+        general = answer_story(get_knowledge(), message) if message.tells_own_situation else None
+        if general is not None:  # after the emergency line, what their words ask about
+            events += send_answer(dispatcher, general)
+        return [*events, *offer_consultation(dispatcher, tracker)]
 
 
 class ActionOwnCase(Action):
@@ -56,12 +61,7 @@ class ActionOwnCase(Action):
         general = answer_story(get_knowledge(), message)
         if general is not None:
             events += send_answer(dispatcher, general)
-        dispatcher.utter_message(response=OWN_CASE_REPLIES.get(message.intent, "utter_own_case"))
-        return [*events, *offer_consultation(dispatcher, tracker)]
-
-
-# What follows the general information, by what the person asked.
-OWN_CASE_REPLIES = {"describe_own_case": "utter_own_case", "ask_legal_advice": "utter_legal_advice"}
+        return [*events, *own_case_reply(dispatcher, tracker, message)]
 
 
 class ActionYesNo(Action):

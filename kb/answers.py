@@ -9,8 +9,9 @@ templates live here; facts never do.
 from __future__ import annotations
 
 from kb.knowledge import Knowledge
-from kb.model import MEMBER, NON_MEMBER, Answer, Country, CountryMatch, Source, Topic
-from kb.text import contains_phrase, join_names, normalize
+from kb.model import MEMBER, NON_MEMBER, TERRITORY, Answer, Country, CountryMatch, Fact, Source, Topic, newest_member
+from kb.retrieve import TopicHit, phrase_score
+from kb.text import join_names, normalize
 
 MAX_RELATED = 3
 MEMBERSHIP_TOPIC = "membership"
@@ -36,6 +37,68 @@ def answer_topic(kb: Knowledge, topic_id: str, detail: bool = False) -> Answer:
     return _topic_answer(kb, topic, text)
 
 
+def answer_fact(kb: Knowledge, fact: Fact) -> Answer:
+    """One fact first, with its topic and the topic's related topics as buttons."""
+    topic = kb.topic(fact.topic)
+    return Answer(
+        text=fact.text,
+        topic_ref=topic.id,
+        title=topic.title,
+        sources=list(fact.sources),
+        as_of=fact.as_of,
+        related=_buttons(kb, [topic.id, *topic.related]),
+        offer_consultation=topic.offer_consultation,
+    )
+
+
+def answer_in_general(kb: Knowledge, hits: list[TopicHit], countries: list[Country],
+                      offered: list[TopicHit] | None = None) -> Answer:
+    """General information for someone who told their own story: what the knowledge file says
+    about each topic their story is about (the fact asked for, else the topic's short answer),
+    the status of each country they name, and the sources. Never about their own case: the
+    action says next that a lawyer can assess it. ``offered`` topics become the first buttons."""
+    lines = [_general_line(hit, first=index == 0) for index, hit in enumerate(hits)]
+    lines += _status_lines(kb, countries)
+    sources = _unique_sources([*(s for hit in hits for s in (hit.fact.sources if hit.fact else hit.topic.sources)),
+                               *(s for country in countries for s in country.sources)])
+    lines.append("Source: " + "; ".join(f"{s.title}, as of {s.as_of}" for s in sources) + ".")
+    topic = hits[0].topic
+    return Answer(
+        text="\n\n".join(lines),
+        topic_ref=topic.id,
+        title=topic.title,
+        sources=sources,
+        as_of=_latest(s.as_of for s in sources),
+        related=_buttons(kb, [*(hit.topic.id for hit in offered or []), *topic.related]),
+        offer_consultation=True,
+    )
+
+
+def _general_line(hit: TopicHit, first: bool) -> str:
+    text = hit.fact.text if hit.fact else hit.topic.short
+    return f"In general: {text}" if first and not text.startswith("In general") else text
+
+
+def answer_countries(kb: Knowledge, countries: list[Country]) -> Answer:
+    """The status of each country a story names, when the story matches no topic."""
+    return answer_in_general(kb, [TopicHit(kb.topic(MEMBERSHIP_TOPIC), 0, None)], countries)
+
+
+def _status_lines(kb: Knowledge, countries: list[Country]) -> list[str]:
+    """The members a story names in one sentence, then each non-member and territory."""
+    members = [c.display_name for c in countries if c.status == MEMBER]
+    lines = []
+    if members:
+        verb = "is one of" if len(members) == 1 else "are among"
+        lines.append(_capitalised(f"{join_names(members)} {verb} INTERPOL's {kb.member_count} member countries."))
+    lines += [_capitalised(_status_sentence(kb, c)) for c in countries if c.status != MEMBER]
+    return lines
+
+
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
 def pick_topic(kb: Knowledge, default_topic_id: str, text: str | None) -> str:
     """Choose, among a topic and its related topics, the one the text is about.
 
@@ -48,21 +111,12 @@ def pick_topic(kb: Knowledge, default_topic_id: str, text: str | None) -> str:
     if not key:
         return default.id
     candidates = [default.id, *(r for r in default.related if r != default.id)]
-    scores = {topic_id: _keyword_score(kb.topic(topic_id), key) for topic_id in candidates}
+    scores = {topic_id: phrase_score(kb.topic(topic_id).keywords, key) for topic_id in candidates}
     best = max(scores.values())
     winners = [topic_id for topic_id, score in scores.items() if score == best]
     if best == 0 or default.id in winners or len(winners) > 1:
         return default.id
     return winners[0]
-
-
-def _keyword_score(topic: Topic, text_key: str) -> int:
-    """Words of the topic's keywords found in the text ("notice" also finds "notices")."""
-    return sum(
-        len(keyword_key.split())
-        for keyword_key in (normalize(keyword) for keyword in topic.keywords)
-        if contains_phrase(text_key, keyword_key) or contains_phrase(text_key, f"{keyword_key}s")
-    )
 
 
 # =============================================================================
@@ -86,20 +140,14 @@ def answer_membership(kb: Knowledge, country_text: str | None, text: str | None)
     return _ask_for_country_answer(kb)
 
 
+_STATUS_OPENING = {MEMBER: "Yes", NON_MEMBER: "No", TERRITORY: "Not separately"}
+_STATUS_CONTEXT = {MEMBER: MEMBERSHIP_TOPIC, NON_MEMBER: NON_MEMBERS_TOPIC, TERRITORY: TERRITORIES_TOPIC}
+
+
 def _country_answer(kb: Knowledge, country: Country) -> Answer:
-    if country.status == MEMBER:
-        text = (f"Yes — {country.display_name} is one of INTERPOL's {kb.member_count} "
-                f"member countries.{_joined_sentence(country)}")
-        context = MEMBERSHIP_TOPIC
-    elif country.status == NON_MEMBER:
-        text = (f"No — {country.display_name} is not a member of INTERPOL. "
-                f"{country.reason} {kb.no_safe_haven}")
-        context = NON_MEMBERS_TOPIC
-    else:
-        text = (f"Not separately — {country.display_name} takes part through a sub-bureau "
-                f"of {_possessive(_via_display(kb, country))} National Central Bureau.")
-        context = TERRITORIES_TOPIC
-    topic = kb.topic(context)
+    """ "Yes — ...", "No — ..." or "Not separately — ..." and the country's status."""
+    text = f"{_STATUS_OPENING[country.status]} — {_status_sentence(kb, country)}"
+    topic = kb.topic(_STATUS_CONTEXT[country.status])
     return Answer(
         text=text,
         topic_ref=f"{COUNTRY_REF_PREFIX}{country.name}",
@@ -109,6 +157,17 @@ def _country_answer(kb: Knowledge, country: Country) -> Answer:
         related=_buttons(kb, [topic.id, *topic.related]),
         offer_consultation=topic.offer_consultation,
     )
+
+
+def _status_sentence(kb: Knowledge, country: Country) -> str:
+    """A country's status, starting with its name in sentence position ("the United Kingdom")."""
+    if country.status == MEMBER:
+        return (f"{country.display_name} is one of INTERPOL's {kb.member_count} "
+                f"member countries.{_joined_sentence(country)}")
+    if country.status == NON_MEMBER:
+        return f"{country.display_name} is not a member of INTERPOL. {country.reason} {kb.no_safe_haven}"
+    return (f"{country.display_name} takes part through a sub-bureau "
+            f"of {_possessive(_via_display(kb, country))} National Central Bureau.")
 
 
 def _joined_sentence(country: Country) -> str:
@@ -193,10 +252,9 @@ def answer_member_count(kb: Knowledge) -> Answer:
 
 
 def _newest_member_sentence(members: list[Country]) -> str:
-    dated = [c for c in members if c.joined]
-    if not dated:
+    newest = newest_member(members)
+    if newest is None:
         return ""
-    newest = max(dated, key=lambda c: c.joined or "")
     when = _date_phrase(newest.joined) if len(newest.joined or "") > 4 else f"in {newest.joined}"
     return f" The newest member is {newest.display_name}, admitted {when}."
 

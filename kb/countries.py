@@ -161,8 +161,25 @@ class CountryIndex:
             return exact
         return self._fuzzy_in_tokens(tokens, text or "")
 
+    def all_in_text(self, text: str | None) -> list[Country]:
+        """Every country named exactly in ``text``, in the order they appear, once each."""
+        tokens = _tokenize(text or "")
+        found = [self._by_key[key] for _, _, key in self._exact_hits(tokens) if key in self._by_key]
+        return list({country.name: country for country in found}.values())
+
     def _exact_in_tokens(self, tokens: list[_Token], text: str) -> CountryMatch | None:
-        """Longest-first scan of the sentence for known names and aliases."""
+        """The earliest known name or alias of the sentence."""
+        hits = self._exact_hits(tokens)
+        if not hits:
+            return None
+        start, size, key = hits[0]
+        query = _span_text(text, tokens[start:start + size])
+        if key in self._by_key:
+            return CountryMatch(country=self._by_key[key], query=query)
+        return CountryMatch(None, query, list(self._ambiguous[key]), ambiguous=True)
+
+    def _exact_hits(self, tokens: list[_Token]) -> list[tuple[int, int, str]]:
+        """(start, size, key) of known names and aliases, scanned longest first, in text order."""
         used = [False] * len(tokens)
         hits: list[tuple[int, int, str]] = []
         for size in range(min(self._max_tokens, len(tokens)), 0, -1):
@@ -180,13 +197,7 @@ class CountryIndex:
                     continue
                 used[start:start + size] = [True] * size
                 hits.append((start, size, key))
-        if not hits:
-            return None
-        start, size, key = min(hits)
-        query = _span_text(text, tokens[start:start + size])
-        if key in self._by_key:
-            return CountryMatch(country=self._by_key[key], query=query)
-        return CountryMatch(None, query, list(self._ambiguous[key]), ambiguous=True)
+        return sorted(hits)
 
     def _fuzzy_in_tokens(self, tokens: list[_Token], text: str) -> CountryMatch | None:
         """Suggest countries for leftover words that look like misspelt names."""

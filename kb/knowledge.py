@@ -15,6 +15,7 @@ from kb.model import (
     Country,
     CountryMatch,
     CrimeArea,
+    Fact,
     NoticeType,
     Source,
     Topic,
@@ -69,6 +70,11 @@ class Knowledge:
     def has_topic(self, topic_id: str) -> bool:
         return topic_id in self.topics
 
+    @property
+    def facts(self) -> list[Fact]:
+        """Every topic's facts, in the file's order."""
+        return [fact for topic in self.topics.values() for fact in topic.facts]
+
     # ---- countries -------------------------------------------------------------
 
     def country(self, text: str | None) -> Country | None:
@@ -82,6 +88,10 @@ class Knowledge:
     def find_country_in_text(self, text: str | None) -> CountryMatch | None:
         """The country a whole sentence is about, or suggestions, or None."""
         return self._index.find_in_text(text)
+
+    def countries_in_text(self, text: str | None) -> list[Country]:
+        """Every country a message names (by name or alias), in order: "kazakhstan ... spain"."""
+        return self._index.all_in_text(text)
 
     @property
     def members(self) -> list[Country]:

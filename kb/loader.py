@@ -28,9 +28,11 @@ from kb.model import (
     TERRITORY,
     Country,
     CrimeArea,
+    Fact,
     NoticeType,
     Source,
     Topic,
+    newest_member,
 )
 from kb.text import is_common_word, normalize, reflow
 
@@ -52,7 +54,8 @@ SECTIONS = ("sources", "membership", "topics", "notice_types", "crime_areas",
 SOURCE_FIELDS = {"id", "title", "url", "document", "as_of"}
 MEMBERSHIP_FIELDS = {"member_count", "un_member_states", "no_safe_haven", "sources", "as_of"}
 TOPIC_FIELDS = {"id", "title", "short", "details", "related", "sources", "as_of",
-                "keywords", "offer_consultation"}
+                "keywords", "offer_consultation", "facts"}
+FACT_FIELDS = {"id", "text", "asks", "sources", "as_of"}
 LABELLED_FIELDS = {"id", "name", "aliases", "topic"}
 COUNTRY_SECTION_FIELDS = {"default_sources", "entries"}
 COUNTRY_FIELDS = {"name", "status", "aliases", "joined", "joined_event", "reason", "via",
@@ -268,6 +271,7 @@ class _Builder:
         self.check = check
         self.path = path
         self.sources: dict[str, Source] = {}
+        self._fact_ids: set[str] = set()
 
     def build(self) -> Knowledge:
         self._check_sections()
@@ -465,12 +469,17 @@ class _Builder:
     def _placeholder_values(membership: dict, countries: list[Country]) -> dict[str, str]:
         """Values a text may insert with {name}; numbers are typed only once."""
         in_interpol = sum(1 for c in countries if c.un_member and c.status == MEMBER)
-        return {
+        values = {
             "member_count": str(membership["member_count"]),
             "un_member_states": str(membership["un_member_states"]),
             "un_members_in_interpol": str(in_interpol),
             "no_safe_haven": membership["no_safe_haven"],
         }
+        newest = newest_member(countries)
+        if newest is not None:
+            values["newest_member"] = newest.display_name
+            values["newest_member_year"] = (newest.joined or "")[:4]
+        return values
 
     def _fill(self, entry: str, field: str, text: str, values: dict[str, str]) -> str:
         def replace(match: re.Match) -> str:
@@ -493,8 +502,9 @@ class _Builder:
         raw_topics: dict[str, dict] = {}
         for index, data in enumerate(self.check.section_list(self.raw, "topics"), start=1):
             entry = _entry_name("topic", data, "id", index)
-            self.check.fields(entry, data, TOPIC_FIELDS,
-                              ("id", "title", "short", "details", "sources", "as_of"))
+            self.check.fields(entry, data, TOPIC_FIELDS, ("id", "title", "short", "sources", "as_of"))
+            if not data.get("details") and not data.get("facts"):
+                self.check.fail(f"{entry}: missing field 'details' (or 'facts')")
             topic_id = self.check.text(entry, data, "id")
             if topic_id in raw_topics:
                 self.check.fail(f"{entry} is listed twice")
@@ -505,21 +515,55 @@ class _Builder:
 
     def _topic(self, topic_id: str, data: dict, values: dict[str, str]) -> Topic:
         entry = f"topic '{topic_id}'"
-        keywords = self.check.text_list(entry, data, "keywords")
-        for keyword in keywords:
-            if keyword != keyword.lower():
-                self.check.fail(f"{entry}: keyword '{keyword}' must be lowercase")
+        sources = self._source_refs(entry, self.check.text_list(entry, data, "sources"))
+        as_of = self.check.as_of(entry, data)
+        facts = self._facts(topic_id, data, values, sources, as_of)
+        details = self._fill(entry, "details", self.check.text(entry, data, "details"), values) \
+            if data.get("details") else ""
         return Topic(
             id=topic_id,
             title=self._fill(entry, "title", self.check.text(entry, data, "title"), values),
             short=self._fill(entry, "short", self.check.text(entry, data, "short"), values),
-            details=self._fill(entry, "details", self.check.text(entry, data, "details"), values),
+            details="\n\n".join(filter(None, [details, *(fact.text for fact in facts)])),
             related=self.check.text_list(entry, data, "related"),
-            sources=self._source_refs(entry, self.check.text_list(entry, data, "sources")),
-            as_of=self.check.as_of(entry, data),
-            keywords=keywords,
+            sources=sources,
+            as_of=as_of,
+            keywords=self._lowercase_list(entry, data, "keywords"),
             offer_consultation=self.check.flag(entry, data, "offer_consultation", False),
+            facts=facts,
         )
+
+    def _lowercase_list(self, entry: str, data: dict, name: str) -> list[str]:
+        items = self.check.text_list(entry, data, name)
+        for item in items:
+            if item != item.lower():
+                self.check.fail(f"{entry}: {name[:-1]} '{item}' must be lowercase")
+        return items
+
+    def _facts(self, topic_id: str, data: dict, values: dict[str, str],
+               topic_sources: list[Source], topic_as_of: str) -> list[Fact]:
+        """The topic's facts; a fact without sources or as_of has the topic's."""
+        raw = data.get("facts") or []
+        if not isinstance(raw, list):
+            self.check.fail(f"topic '{topic_id}': field 'facts' must be a list")
+        facts = []
+        for index, item in enumerate(raw, start=1):
+            entry = f"topic '{topic_id}': " + _entry_name("fact", item, "id", index)
+            self.check.fields(entry, item, FACT_FIELDS, ("id", "text", "asks"))
+            fact_id = self.check.text(entry, item, "id")
+            if fact_id in self._fact_ids:
+                self.check.fail(f"{entry} is listed twice (fact ids are unique in the file)")
+            self._fact_ids.add(fact_id)
+            source_ids = self.check.text_list(entry, item, "sources")
+            facts.append(Fact(
+                id=fact_id,
+                topic=topic_id,
+                text=self._fill(entry, "text", self.check.text(entry, item, "text"), values),
+                asks=self._lowercase_list(entry, item, "asks"),
+                sources=self._source_refs(entry, source_ids) if source_ids else topic_sources,
+                as_of=self.check.as_of(entry, item) if item.get("as_of") else topic_as_of,
+            ))
+        return facts
 
     def _check_topic_refs(self, topics: dict[str, Topic]) -> None:
         for topic in topics.values():

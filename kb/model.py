@@ -31,8 +31,22 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One statement of a topic that a question can ask for by itself ("when was INTERPOL
+    founded?"); it is also a paragraph of the topic's details."""
+
+    id: str
+    topic: str
+    text: str
+    asks: list[str]
+    sources: list[Source]
+    as_of: str
+
+
+@dataclass(frozen=True)
 class Topic:
-    """One explainable subject; texts are already reflowed and filled in."""
+    """One explainable subject; texts are already reflowed and filled in. ``details`` is
+    the topic's own details text followed by its facts, one paragraph each."""
 
     id: str
     title: str
@@ -43,6 +57,7 @@ class Topic:
     as_of: str
     keywords: list[str] = field(default_factory=list)
     offer_consultation: bool = False
+    facts: list[Fact] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,12 @@ class Country:
     @property
     def is_member(self) -> bool:
         return self.status == MEMBER
+
+
+def newest_member(countries: list[Country]) -> Country | None:
+    """The member with the latest `joined` date (YYYY[-MM[-DD]] texts sort as dates)."""
+    dated = [c for c in countries if c.status == MEMBER and c.joined]
+    return max(dated, key=lambda c: c.joined or "") if dated else None
 
 
 @dataclass(frozen=True)

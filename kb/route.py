@@ -13,6 +13,8 @@ from typing import Callable, Mapping
 from kb import answers
 from kb.knowledge import Knowledge
 from kb.model import Answer
+from kb.retrieve import best_fact, topics_in_text
+from kb.text import normalize
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,26 @@ class Message:
     entities: dict[str, str] = field(default_factory=dict)
     text: str = ""
     last_topic: str | None = None
+
+    @property
+    def tells_own_situation(self) -> bool:
+        """Whether the person tells their own story rather than asking a textbook question:
+        they speak of themselves or their family ("i", "my", "we") in a message of at least
+        STORY_WORDS words. Short questions ("can I travel to Spain?") keep their intent's answer."""
+        words = normalize(self.text).split()
+        return len(words) >= STORY_WORDS and any(word in FIRST_PERSON for word in words)
+
+
+# A story is longer than a question: "i live in spain, can spain arrest me" has 8 words;
+# the stories people write run to 20-80. Below this, the intent's own answer is the better one.
+STORY_WORDS = 12
+FIRST_PERSON = frozenset("i me my mine myself we us our ours im ive".split())
+# A second topic is answered too when the story says as much about it (two words of its
+# phrases); a weaker one is offered as a button.
+SECOND_QUESTION_SCORE = 2
+# Outside the intent's own topics, a fact or topic is taken only when the message names it
+# clearly: a phrase of two words, or two phrases ("address" alone is not enough).
+STRONG_SCORE = 2
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,12 @@ COMPUTED_ANSWERS: dict[str, Callable[[Knowledge], Answer]] = {
     "member_count": answers.answer_member_count,
     "non_members": answers.answer_non_members,
 }
+# The topic whose facts (and related topics' facts) a computed answer's question may ask for
+# instead: "which country joined last?" is asked as a membership question.
+COMPUTED_TOPICS: dict[str, str] = {
+    "member_count": answers.MEMBERSHIP_TOPIC,
+    "non_members": answers.NON_MEMBERS_TOPIC,
+}
 
 # Topics whose answer lists the items under them rather than the topic's own text.
 OVERVIEWS: dict[str, Callable[[Knowledge], Answer]] = {
@@ -71,6 +99,12 @@ def answer(kb: Knowledge, routes: Mapping[str, Route], message: Message) -> Answ
         mention = kb.find_country_in_text(message.text)
         if mention is not None:
             return answers.answer_membership(kb, mention.query, message.text)
+    family = route.topic or COMPUTED_TOPICS.get(route.answer or "")
+    if family is not None:
+        fact = best_fact(kb, message.text, [family, *kb.topic(family).related]) \
+            or best_fact(kb, message.text, kb.topics, minimum=STRONG_SCORE)
+        if fact is not None:
+            return answers.answer_fact(kb, fact)
     if route.answer is not None:
         return COMPUTED_ANSWERS[route.answer](kb)
     if route.topic is not None:
@@ -86,3 +120,28 @@ def _topic_or_related(kb: Knowledge, default_topic: str, text: str) -> Answer:
     topic_id = answers.pick_topic(kb, default_topic, text)
     overview = OVERVIEWS.get(topic_id)
     return overview(kb) if overview is not None else answers.answer_topic(kb, topic_id)
+
+
+def answer_story(kb: Knowledge, message: Message) -> Answer | None:
+    """General information for a person who tells their own situation and asks inside it:
+    the topic (and fact) their words are most about, with the status of every country they
+    name; the next-best topic is offered as a button. None when the story matches no topic
+    and names no country: the person then gets the reply about their own case alone."""
+    hits = topics_in_text(kb, message.text)
+    countries = kb.countries_in_text(message.text)
+    if hits:
+        answered = hits[:1] + [hit for hit in hits[1:2] if hit.score >= SECOND_QUESTION_SCORE]
+        return answers.answer_in_general(kb, answered, countries, offered=hits[len(answered):len(answered) + 1])
+    if countries:
+        return answers.answer_countries(kb, countries)
+    return None
+
+
+def answer_by_words(kb: Knowledge, message: Message) -> Answer | None:
+    """For a message the NLU did not understand: the fact, else the topic, that its words
+    name clearly (STRONG_SCORE), or None, and the person is asked to rephrase as before."""
+    fact = best_fact(kb, message.text, kb.topics, minimum=STRONG_SCORE)
+    if fact is not None:
+        return answers.answer_fact(kb, fact)
+    hits = topics_in_text(kb, message.text, minimum=STRONG_SCORE)
+    return answers.answer_topic(kb, hits[0].topic.id) if hits else None

@@ -24,6 +24,9 @@ say "Held-out NLU evaluation (the test set must not overlap the training data)"
 "$VENV/bin/python" scripts/check_nlu_overlap.py
 "$VENV/bin/python" scripts/nlu_report.py
 
+say "Held-out answers: the question inside a story, the one fact asked for (tests/answers/)"
+"$VENV/bin/python" scripts/answers_report.py
+
 say "Debian packages the tests run for real: chromium, nginx, redis-server, postgresql"
 "$PROJECT_ROOT/scripts/ensure_system_packages.sh"
 

@@ -34,9 +34,36 @@ def test_urgent_help_during_the_form_does_not_offer_it_again() -> None:
 
 
 def test_own_case_gets_general_words_and_the_offer() -> None:
-    outcome = run(ActionOwnCase(), tracker("describe_own_case", "russia put a notice on me"))
+    outcome = run(ActionOwnCase(), tracker("describe_own_case", "i am so scared and i cannot sleep"))
     assert outcome.responses == ["utter_own_case", "utter_offer_consultation"]
     assert_no_firm_details(outcome.messages)
+
+
+def test_a_story_gets_the_general_answer_inside_it_first() -> None:
+    outcome = run(ActionOwnCase(), tracker(
+        "describe_own_case", "my former business partner says he will put me on interpol over a loan"))
+    assert outcome.responses == ["text", "utter_own_case", "utter_offer_consultation"]
+    general = outcome.texts[0]
+    assert general.startswith("In general") and "private" in general and "Source:" in general
+
+
+def test_a_risk_question_gets_the_general_answer_then_not_legal_advice() -> None:
+    outcome = run(ActionOwnCase(), tracker("ask_legal_advice", "will spain arrest me on a red notice?"))
+    assert outcome.responses == ["text", "utter_legal_advice", "utter_offer_consultation"]
+    assert "Spain is one of INTERPOL's" in outcome.texts[0]
+
+
+def test_a_stated_purpose_of_evasion_is_refused_whatever_the_story() -> None:
+    outcome = run(ActionOwnCase(), tracker(
+        "describe_own_case", "i have a red notice, where can i hide so they can't find me"))
+    assert outcome.responses == ["utter_refuse_evasion", "utter_offer_consultation"]
+
+
+def test_someone_detained_gets_the_emergency_line_before_any_general_answer() -> None:
+    outcome = run(ActionUrgentHelp(), tracker(
+        "urgent_detained", "my husband was detained at the airport today, he has refugee status in france"))
+    assert outcome.responses[:2] == ["utter_urgent", "utter_urgent_steps"]
+    assert outcome.responses[2] == "text" and "refugee" in outcome.texts[0]
 
 
 @pytest.mark.parametrize(
@@ -87,3 +114,19 @@ def test_misses_with_an_understood_message_between_count_afresh() -> None:
     history = [user_event("nlu_fallback"), user_event("greet"), user_event("nlu_fallback")]
     outcome = run(ActionFallback(), tracker("nlu_fallback", "blorp", events=history))
     assert outcome.responses == ["utter_rephrase"]
+
+
+def test_a_question_not_understood_whose_words_name_a_fact_gets_it() -> None:
+    history = [user_event("nlu_fallback")]
+    outcome = run(ActionFallback(), tracker("nlu_fallback", "postal address of the ccf pls", events=history))
+    assert outcome.responses == ["text"]
+    assert "200 quai Charles de Gaulle" in outcome.texts[0]
+
+
+def test_a_story_not_understood_gets_the_general_answer_and_the_lawyer() -> None:
+    history = [user_event("nlu_fallback")]
+    outcome = run(ActionFallback(), tracker(
+        "nlu_fallback", "we got refugee status in the netherlands last year but my husband is scared "
+                        "of the notice from his country", events=history))
+    assert outcome.responses == ["text", "utter_own_case", "utter_offer_consultation"]
+    assert "refugee" in outcome.texts[0]

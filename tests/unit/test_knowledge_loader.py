@@ -274,3 +274,57 @@ def test_get_knowledge_is_cached_and_honours_env(monkeypatch, broken) -> None:
         assert get_knowledge().path.resolve() == DEFAULT_PATH.resolve()
     finally:
         reset_cache()
+
+
+# ---- facts: one statement a question can ask for by itself --------------------------------
+
+def test_a_topics_details_end_with_its_facts_one_paragraph_each() -> None:
+    kb = load_knowledge(DEFAULT_PATH)
+    overview = kb.topic("interpol_overview")
+    assert overview.facts and overview.details.endswith("\n\n".join(f.text for f in overview.facts))
+    founded = next(f for f in kb.facts if f.id == "founded")
+    assert "1923" in founded.text and "Vienna" in founded.text
+    assert founded.sources and founded.as_of and founded.topic == "interpol_overview"
+
+
+def test_a_fact_without_sources_has_its_topics(broken) -> None:
+    def edit(d):
+        fact = topic(d, "ccf")["facts"][0]
+        fact.pop("sources", None)
+        fact.pop("as_of", None)
+    kb = load_knowledge(broken(edit))
+    ccf = kb.topic("ccf")
+    assert ccf.facts[0].sources == ccf.sources and ccf.facts[0].as_of == ccf.as_of
+
+
+def test_fact_ids_are_unique_in_the_file(broken) -> None:
+    def edit(d):
+        topic(d, "ccf")["facts"][1]["id"] = topic(d, "interpol_overview")["facts"][0]["id"]
+    first = topic(yaml.load(DEFAULT_PATH.read_text(encoding="utf-8"), Loader=_LOADER), "interpol_overview")
+    fact_id = first["facts"][0]["id"]
+    expect_error(broken(edit), f"topic 'ccf': fact '{fact_id}' is listed twice (fact ids are unique in the file)")
+
+
+def test_a_fact_needs_what_it_answers(broken) -> None:
+    path = broken(lambda d: topic(d, "ccf")["facts"][0].pop("asks"))
+    fact_id = topic(yaml.load(DEFAULT_PATH.read_text(encoding="utf-8"), Loader=_LOADER), "ccf")["facts"][0]["id"]
+    expect_error(path, f"topic 'ccf': fact '{fact_id}': missing field 'asks'")
+
+
+def test_asks_are_lowercase(broken) -> None:
+    path = broken(lambda d: topic(d, "ccf")["facts"][0]["asks"].append("Postal Address"))
+    fact_id = topic(yaml.load(DEFAULT_PATH.read_text(encoding="utf-8"), Loader=_LOADER), "ccf")["facts"][0]["id"]
+    expect_error(path, f"topic 'ccf': fact '{fact_id}': ask 'Postal Address' must be lowercase")
+
+
+def test_a_topic_needs_details_or_facts(broken) -> None:
+    def edit(d):
+        topic(d, "notice_red").pop("details", None)
+        topic(d, "notice_red").pop("facts", None)
+    expect_error(broken(edit), "topic 'notice_red': missing field 'details' (or 'facts')")
+
+
+def test_the_newest_member_is_computed_from_the_countries() -> None:
+    kb = load_knowledge(DEFAULT_PATH)
+    newest = next(f for f in kb.facts if f.id == "newest_member")
+    assert "Palau" in newest.text and "2023" in newest.text
