@@ -8,8 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_message
-from actions.replies import own_case_reply, refuse_evasion, send_answer
-from kb import answer_by_words, answer_story, get_boundaries, get_knowledge
+from actions.replies import refuse_evasion, send_answer, story_reply
+from kb import answer_by_words, get_boundaries, get_knowledge
 
 
 def consecutive_misses(events: List[Dict[str, Any]]) -> int:
@@ -40,12 +40,10 @@ class ActionFallback(Action):
         message = latest_message(tracker)
         if get_boundaries().states_evasion(message.text):
             return refuse_evasion(dispatcher, tracker)
-        kb = get_knowledge()
-        if message.tells_own_situation:
-            general = answer_story(kb, message)
-            if general is not None:
-                return [*send_answer(dispatcher, general), *own_case_reply(dispatcher, tracker, message)]
-        known = answer_by_words(kb, message)
+        story = story_reply(dispatcher, tracker, message) if message.tells_own_situation else None
+        if story is not None:
+            return story
+        known = answer_by_words(get_knowledge(), message)
         if known is not None:
             return send_answer(dispatcher, known)
         if consecutive_misses(tracker.events) < 2:

@@ -8,8 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_message
-from actions.replies import own_case_reply, refuse_evasion, send_answer
-from kb import answer, answer_source, answer_story, get_boundaries, get_knowledge, get_routes
+from actions.replies import refuse_evasion, send_answer, story_reply
+from kb import answer, answer_source, get_boundaries, get_knowledge, get_routes
 
 
 class ActionAnswer(Action):
@@ -25,10 +25,9 @@ class ActionAnswer(Action):
         message = latest_message(tracker)
         if get_boundaries().states_evasion(message.text):
             return refuse_evasion(dispatcher, tracker)
-        if message.tells_own_situation:
-            general = answer_story(get_knowledge(), message)
-            if general is not None:
-                return [*send_answer(dispatcher, general), *own_case_reply(dispatcher, tracker, message)]
+        story = story_reply(dispatcher, tracker, message) if message.tells_own_situation else None
+        if story is not None:
+            return story
         reply = answer(get_knowledge(), get_routes(), message)
         if reply is None:
             dispatcher.utter_message(response="utter_menu")

@@ -2,13 +2,13 @@
 refusal of a stated purpose of evading arrest."""
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from kb import Answer, Message
+from kb import Answer, Message, answer_story, get_boundaries, get_knowledge
 
 
 def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -48,3 +48,23 @@ OWN_CASE_REPLIES = {"describe_own_case": "utter_own_case", "ask_legal_advice": "
 def own_case_reply(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> List[EventType]:
     dispatcher.utter_message(response=OWN_CASE_REPLIES.get(message.intent, "utter_own_case"))
     return offer_consultation(dispatcher, tracker)
+
+
+def urgent_lines(dispatcher: CollectingDispatcher) -> List[EventType]:
+    """The emergency line and what to do first, for someone detained now."""
+    dispatcher.utter_message(response="utter_urgent")
+    dispatcher.utter_message(response="utter_urgent_steps")
+    return [SlotSet("urgent", True)]
+
+
+def story_reply(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> Optional[List[EventType]]:
+    """A person's own story: the emergency line first if it says someone is detained, the
+    general information it asks about, then the lawyer's offer; None when the story has
+    neither, so that the caller answers as it would have."""
+    events = urgent_lines(dispatcher) if get_boundaries().states_detention(message.text) else []
+    general = answer_story(get_knowledge(), message)
+    if general is None and not events:
+        return None
+    if general is not None:
+        events += send_answer(dispatcher, general)
+    return [*events, *own_case_reply(dispatcher, tracker, message)]

@@ -9,7 +9,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_message
-from actions.replies import offer_consultation, own_case_reply, refuse_evasion, send_answer
+from actions.replies import (offer_consultation, own_case_reply, refuse_evasion, send_answer, story_reply,
+                             urgent_lines)
 from kb import answer_story, get_boundaries, get_knowledge
 
 
@@ -32,9 +33,7 @@ class ActionUrgentHelp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_urgent")
-        dispatcher.utter_message(response="utter_urgent_steps")
-        events: List[EventType] = [SlotSet("urgent", True)]
+        events = urgent_lines(dispatcher)
         message = latest_message(tracker)
         general = answer_story(get_knowledge(), message) if message.tells_own_situation else None
         if general is not None:  # after the emergency line, what their words ask about
@@ -57,11 +56,7 @@ class ActionOwnCase(Action):
         message = latest_message(tracker)
         if get_boundaries().states_evasion(message.text):
             return refuse_evasion(dispatcher, tracker)
-        events: List[EventType] = []
-        general = answer_story(get_knowledge(), message)
-        if general is not None:
-            events += send_answer(dispatcher, general)
-        return [*events, *own_case_reply(dispatcher, tracker, message)]
+        return story_reply(dispatcher, tracker, message) or own_case_reply(dispatcher, tracker, message)
 
 
 class ActionYesNo(Action):
