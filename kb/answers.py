@@ -69,7 +69,7 @@ def answer_in_general(kb: Knowledge, hits: list[TopicHit], countries: list[Count
         title=topic.title,
         sources=sources,
         as_of=_latest(s.as_of for s in sources),
-        related=_buttons(kb, [*(hit.topic.id for hit in offered or []), *topic.related]),
+        related=_buttons(kb, [*(hit.topic.id for hit in offered or []), topic.id, *topic.related]),
         offer_consultation=True,
     )
 
