@@ -27,17 +27,23 @@ def main() -> None:
     rasa_main()
 
 
+# The commands that hold conversations (`rasa run`, `rasa shell`): the only ones that run
+# custom actions, so the only ones that start them (`rasa test core` only predicts).
+SERVING_COMMANDS = {("rasa.cli.run", "run"), ("rasa.cli.shell", "shell")}
+
+
 def start_actions_in_process() -> None:
-    """The in-process actions' start-up, for a command whose endpoints file selects them."""
+    """The in-process actions' start-up, for a serving command whose endpoints file selects them."""
     from rasa.__main__ import create_argument_parser
     from rasa.core.utils import AvailableEndpoints
 
     from rasa_server.action_calls import in_process
 
-    endpoints = getattr(create_argument_parser().parse_known_args()[0], "endpoints", None)
-    if not endpoints:
+    args = create_argument_parser().parse_known_args()[0]
+    command = getattr(args, "func", None)
+    if (getattr(command, "__module__", None), getattr(command, "__name__", None)) not in SERVING_COMMANDS:
         return
-    module = in_process.actions_module(AvailableEndpoints.read_endpoints(endpoints).action)
+    module = in_process.actions_module(AvailableEndpoints.read_endpoints(args.endpoints).action)
     if module:
         from actions.startup import start_actions
 

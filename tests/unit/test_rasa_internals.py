@@ -590,6 +590,19 @@ def test_endpoints_yml_settings_rasa_does_not_know_reach_the_action(tmp_path: Pa
     assert action.url is None and action.kwargs["enable_selective_domain"] is True
 
 
+@pytest.mark.parametrize("argv", [["run"], ["shell"]])
+def test_the_serving_commands_are_the_functions_rasa_parses_them_to(argv: List[str]) -> None:
+    """rasa_server/__main__.py starts the in-process actions for these commands only."""
+    from rasa.__main__ import create_argument_parser
+
+    from rasa_server.__main__ import SERVING_COMMANDS
+
+    args = create_argument_parser().parse_args(argv)
+    assert (args.func.__module__, args.func.__name__) in SERVING_COMMANDS, (
+        f"`rasa {argv[0]}` is now {args.func}; {ENTRY} would not start the in-process actions")
+    assert args.endpoints == "endpoints.yml"
+
+
 def test_the_action_server_arguments_are_the_ones_main_from_args_reads() -> None:
     import rasa_sdk.__main__
     from rasa_sdk.endpoint import create_argument_parser

@@ -71,6 +71,20 @@ def test_in_process_actions_with_a_broken_knowledge_file_stop_the_server_at_star
     assert "Cannot start the Rasa server" in result.stderr and "knowledge.yml" in result.stderr
 
 
+def test_the_story_tests_start_no_actions(monkeypatch):
+    """`rasa test core` only predicts: it reads no endpoints file and starts no outbox."""
+    from rasa.core.utils import AvailableEndpoints
+
+    from rasa_server import __main__ as entry
+
+    def refuse(*_args):
+        raise AssertionError("the endpoints file was read")
+
+    monkeypatch.setattr(AvailableEndpoints, "read_endpoints", refuse)
+    monkeypatch.setattr(sys, "argv", ["rasa_server", "test", "core", "--stories", "tests/stories"])
+    entry.start_actions_in_process()
+
+
 def generate(nlg: FirmDetailsNLG, response: str, tracker: DialogueStateTracker, **kwargs):
     return asyncio.run(nlg.generate(response, tracker, "rest", **kwargs))
 
