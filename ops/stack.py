@@ -2,10 +2,16 @@
 
 One implementation for `scripts/run.sh` (foreground, Ctrl-C stops everything) and for the
 test suite (a session fixture on free loopback ports), so both run exactly the same commands.
+The endpoints file decides whether the custom actions run inside the Rasa server
+(``action_endpoint: {actions_module: actions}``, the default in endpoints.yml) or in an action
+server of their own (``url:``; `endpoints_with_action_server` writes that variant), and so
+whether an action server is started. In the foreground, ops/supervise.py restarts a server
+that died.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import socket
@@ -17,6 +23,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
+
+import yaml
 
 from ops.credentials import credentials_file
 
@@ -45,6 +53,23 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float
             pass
         time.sleep(0.3)
     raise RuntimeError(f"{url} did not answer within {timeout:.0f}s:\n{tail(log)}")
+
+
+def actions_in_process(endpoints: Path) -> bool:
+    """Whether the endpoints file runs the custom actions inside the Rasa server."""
+    settings = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
+    return "actions_module" in (settings.get("action_endpoint") or {})
+
+
+def endpoints_with_action_server(run_dir: Path) -> Path:
+    """endpoints.yml with the custom actions in an action server (over HTTP) instead."""
+    settings = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    settings["action_endpoint"] = {"url": "${ACTION_ENDPOINT_URL}", "enable_selective_domain": True}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / "endpoints-action-server.yml"
+    path.write_text("# Written by ops/stack.py: endpoints.yml with an action server.\n"
+                    + yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def tail(path: Path, lines: int = 40) -> str:
@@ -76,7 +101,8 @@ class Stack:
     extra_env: Dict[str, str] = field(default_factory=dict)
     services: List[Service] = field(default_factory=list)
     # The scale-out mode (ops/scaleout.py) runs several Stacks that each start one server
-    # ("rasa" or "actions") with its own endpoints file; by default a Stack starts them all.
+    # ("rasa" or "actions") with its own endpoints file; by default a Stack starts them all
+    # (the action server only when the endpoints file does not run the actions in-process).
     endpoints: Path = PROJECT_ROOT / "endpoints.yml"
     roles: Tuple[str, ...] = ("actions", "rasa", "widget")
 
@@ -115,7 +141,7 @@ class Stack:
     def planned(self) -> List[Service]:
         logs = self.run_dir / "logs"
         planned: List[Service] = []
-        if "actions" in self.roles:
+        if "actions" in self.roles and not actions_in_process(self.endpoints):
             planned.append(Service(
                 "action server",
                 [str(VENV_BIN / "python"), "-m", "actions.server", "--port", str(self.action_port)],
@@ -192,7 +218,11 @@ def main() -> None:
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
     parser.add_argument("--widget-port", type=int, default=int(os.environ.get("WIDGET_PORT", 8080)))
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    from ops.supervise import Supervisor
+
     stack = Stack(args.rasa_port, args.action_port, args.widget_port, PROJECT_ROOT / ".run")
+    supervisor = Supervisor(stack)
     stopping = False
 
     def shutdown(*_: object) -> None:
@@ -200,6 +230,7 @@ def main() -> None:
         if not stopping:
             stopping = True
             print("\nStopping…", flush=True)
+            supervisor.stop()
             stack.stop()
             sys.exit(0)
 
@@ -209,20 +240,20 @@ def main() -> None:
         stack.start()
     except RuntimeError as error:
         sys.exit(f"Could not start the assistant: {error}")
+    supervisor.start()
     names = {service.name for service in stack.services}
     print(f"\nThe assistant is running (logs in {stack.run_dir / 'logs'}):")
     print(f"  REST webhook   {stack.rasa_url}/webhooks/rest/webhook")
     print(f"  socket.io      {stack.rasa_url}/socket.io")
     if "widget page" in names:
         print(f"  chat widget    {stack.widget_url}")
-    print(f"  action server  {stack.action_url}/health")
-    print("Press Ctrl-C to stop.", flush=True)
+    if "action server" in names:
+        print(f"  action server  {stack.action_url}/health")
+    else:
+        print("  custom actions inside the Rasa server (endpoints.yml: actions_module)")
+    print("A server that stops is started again. Press Ctrl-C to stop.", flush=True)
     while True:
-        for service in stack.services:
-            if service.process and service.process.poll() is not None:
-                print(f"{service.name} stopped unexpectedly:\n{tail(service.log)}", flush=True)
-                shutdown()
-        time.sleep(1)
+        signal.pause()
 
 
 if __name__ == "__main__":

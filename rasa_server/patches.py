@@ -7,8 +7,9 @@ each):
 * ``rasa.core.processor.DaskGraphRunner`` -> rasa_server/engine/graph_runner.py (the model
   graph run in a cached order instead of a dask plan per message);
 * ``RemoteAction`` in ``rasa.core.actions.action`` and ``rasa.core.actions.forms`` ->
-  rasa_server/action_calls/resilient.py (an action server that is down or slow gets the
-  person an apology; only the latest events are sent).
+  rasa_server/action_calls/resilient.py (an action that fails or is slow gets the person an
+  apology; only the latest events are sent; with ``actions_module:`` in endpoints.yml the
+  actions run in this process, rasa_server/action_calls/in_process.py).
 
 Both were written against the exact Rasa and rasa-sdk releases pinned in
 requirements/lock.txt; on any other release the server refuses to start instead of running

@@ -12,8 +12,13 @@ fast way (rasa_server/action_calls/response_schema.py), and only the latest even
 sent: the actions read slots, the latest message and the active form from the tracker
 state, and never look further back than the last few turns.
 
-Rasa has no hook for either, so `install()` puts this subclass where Rasa creates its
-remote actions (custom actions, form validation and custom slot mappings).
+Where the actions run is one setting of endpoints.yml: ``url:`` (an action server, over HTTP,
+as Rasa does) or ``actions_module:`` (inside this process, rasa_server/action_calls/in_process.py);
+the apology, the timeout and the handling of the answer are the same for both.
+
+Rasa has no hook for any of this, so `install()` puts this subclass where Rasa creates its
+remote actions (custom actions and custom slot mappings in ``rasa.core.actions.action``, form
+validation in ``rasa.core.actions.forms``).
 """
 from __future__ import annotations
 
@@ -29,11 +34,13 @@ import rasa.core.actions.forms as rasa_forms
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.channels import OutputChannel
 from rasa.core.nlg import NaturalLanguageGenerator
+from rasa.shared.core import events as rasa_events
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 
+from rasa_server.action_calls import in_process
 from rasa_server.action_calls.response_schema import validate_action_response
 
 logger = logging.getLogger(__name__)
@@ -74,6 +81,21 @@ class ResilientRemoteAction(RemoteAction):
         validate_action_response(result)  # raises ValidationError, as Rasa's does
         return True
 
+    async def _run_in_process(
+        self,
+        module: str,
+        output_channel: OutputChannel,
+        nlg: NaturalLanguageGenerator,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+    ) -> List[Event]:
+        """RemoteAction.run with the HTTP request replaced by the in-process executor: the
+        same call, the same checks of the answer, the same replies and events."""
+        answer = await in_process.executor_for(module).run(self._action_call_format(tracker, domain))
+        self._validate_action_result(answer)
+        replies = await self._utter_responses(answer.get("responses", []), output_channel, nlg, tracker)
+        return [*replies, *rasa_events.deserialise_events(answer.get("events", []))]
+
     async def run(
         self,
         output_channel: OutputChannel,
@@ -82,10 +104,11 @@ class ResilientRemoteAction(RemoteAction):
         domain: Domain,
     ) -> List[Event]:
         timeout = float(os.environ.get(TIMEOUT_ENV, DEFAULT_TIMEOUT_SECONDS))
+        module = in_process.actions_module(self.action_endpoint)
+        call = (self._run_in_process(module, output_channel, nlg, tracker, domain) if module
+                else super().run(output_channel, nlg, tracker, domain))
         try:
-            return await asyncio.wait_for(
-                super().run(output_channel, nlg, tracker, domain), timeout=timeout
-            )
+            return await asyncio.wait_for(call, timeout=timeout)
         except ActionExecutionRejection:
             raise  # a form's normal "that answer is not for me", not a failure
         except (RasaException, asyncio.TimeoutError) as error:

@@ -5,7 +5,8 @@ contract, plus:
 
 * a maximum message length (413 `message_too_long`) and body size (413 `body_too_large`),
 * clean 400 JSON errors for malformed JSON, a missing / non-string / over-long `sender`,
-  a missing or non-string `message` and a non-object `metadata` (never a stack trace),
+  a missing or non-string `message` and a non-object or too deeply nested `metadata`
+  (400 `too_deeply_nested`; never a stack trace),
 * an optional shared-secret bearer token, taken from the environment variable
   `REST_WEBHOOK_TOKEN` when the server starts (401 `unauthorized` without it),
 * a per-sender rate limit: a token bucket in memory, 30 messages per 60 s by default
@@ -57,6 +58,10 @@ DEFAULT_RATE_LIMIT_WINDOW_SECONDS = 60.0
 DEFAULT_MAX_SENDER_LENGTH = 128
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_MAX_TRACKED_SENDERS = 50_000
+# Levels of arrays and objects allowed inside `metadata`. Partners send flat objects; a
+# 5,000-level array made json.loads raise RecursionError (a 500), and anything near the
+# interpreter's limit (~1,000) would fail the same way later, when the event is copied or stored.
+MAX_METADATA_DEPTH = 32
 
 
 class TokenBucketLimiter:
@@ -98,6 +103,25 @@ class TokenBucketLimiter:
 def error(status: int, code: Text, message: Text, **extra: Any) -> HTTPResponse:
     headers = extra.pop("headers", None)
     return response.json({"error": code, "message": message, **extra}, status=status, headers=headers)
+
+
+def too_deeply_nested() -> HTTPResponse:
+    return error(400, "too_deeply_nested",
+                 f'"metadata" must not nest arrays or objects more than {MAX_METADATA_DEPTH} levels deep.')
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in value nest more than limit levels (iterative: a deep
+    value must not exhaust the stack here either)."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 class LimitedRestInput(RestInput):
@@ -173,6 +197,9 @@ class LimitedRestInput(RestInput):
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return error(400, "invalid_json", "The request body is not valid JSON.")
+        except RecursionError:
+            # Python's parser gives up at about 1,000 levels; the body is JSON all the same.
+            return too_deeply_nested()
         if not isinstance(payload, dict):
             return error(
                 400, "invalid_request",
@@ -206,6 +233,8 @@ class LimitedRestInput(RestInput):
         metadata = payload.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):
             return error(400, "invalid_metadata", '"metadata", when given, must be a JSON object.')
+        if nested_deeper_than(metadata, MAX_METADATA_DEPTH):
+            return too_deeply_nested()
         return payload
 
     def _rate_limited(self, sender: Text) -> Optional[HTTPResponse]:

@@ -11,7 +11,19 @@ from typing import Iterator
 
 import pytest
 
+from ops.stack import Stack, endpoints_with_action_server, free_port
 from tests.intake_support import fresh_schema
+
+
+@pytest.fixture(scope="module")
+def action_server_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of the module's own with the custom actions in an action server (``url:``),
+    as the scale-out mode runs them; the module's tests may stop and start its servers."""
+    run_dir = tmp_path_factory.mktemp("action-server-mode")
+    running = Stack(free_port(), free_port(), None, run_dir,
+                    endpoints=endpoints_with_action_server(run_dir)).start()
+    yield running
+    running.stop()
 
 
 @pytest.fixture

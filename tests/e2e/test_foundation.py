@@ -8,8 +8,13 @@ from ops.stack import Stack
 from tests.chat import Chat
 
 
-def test_action_server_reports_healthy(stack: Stack) -> None:
-    with urllib.request.urlopen(f"{stack.action_url}/health") as response:
+def test_the_custom_actions_run_inside_the_rasa_server_by_default(stack: Stack, chat: Chat) -> None:
+    assert [service.name for service in stack.services] == ["rasa server", "widget page"]
+    assert "South Sudan" in chat.text("is south sudan a member of interpol?")  # action_answer
+
+
+def test_an_action_server_reports_healthy(action_server_stack: Stack) -> None:
+    with urllib.request.urlopen(f"{action_server_stack.action_url}/health") as response:
         assert json.loads(response.read())["status"] == "ok"
 
 

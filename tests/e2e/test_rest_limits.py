@@ -172,6 +172,14 @@ def test_non_object_metadata_is_400(stack: Stack) -> None:
     assert_still_answers(stack)
 
 
+@pytest.mark.parametrize("levels", [5_000, 40], ids=["past-the-parser", "past-the-limit"])
+def test_deeply_nested_metadata_is_400(stack: Stack, levels: int) -> None:
+    nested = "[" * levels + "]" * levels
+    raw = ('{"sender": "%s", "message": "hi", "metadata": {"x": %s}}' % (sender(), nested)).encode()
+    assert_clean_error(post(stack, None, raw=raw), 400, "too_deeply_nested")
+    assert_still_answers(stack)
+
+
 def test_without_a_configured_token_no_authorization_is_needed(stack: Stack) -> None:
     answer = post(stack, {"sender": sender(), "message": "hi"}, headers={"Authorization": "Bearer x"})
     assert answer.status == 200

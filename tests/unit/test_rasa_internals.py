@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 GRAPH_RUNNER = "rasa_server/engine/graph_runner.py"
 RESILIENT = "rasa_server/action_calls/resilient.py"
+IN_PROCESS = "rasa_server/action_calls/in_process.py"
+ENTRY = "rasa_server/__main__.py"
 RULE_POLICY = "rasa_server/policies/rule_policy.py"
 TRACKER_STORE = "rasa_server/stores/tracker_store.py"
 LOCK_STORE = "rasa_server/stores/lock_store.py"
@@ -74,6 +76,12 @@ SIGNATURES: List[Tuple[str, List[str], str, bool, str]] = [
     ("rasa.core.actions.action.create_bot_utterance", ["message"], "prefix", False, RESILIENT),
     ("rasa.shared.core.domain.Domain.does_custom_action_explicitly_need_domain",
      ["self", "action_name"], "prefix", False, RESILIENT),
+    # Rasa: the in-process actions (handled as RemoteAction.run handles an action server's answer)
+    ("rasa.core.actions.action.RemoteAction._utter_responses",
+     ["responses", "output_channel", "nlg", "tracker"], "exact", True, RESILIENT),
+    ("rasa.shared.core.events.deserialise_events", ["serialized_events"], "prefix", False, RESILIENT),
+    ("rasa.core.utils.AvailableEndpoints.read_endpoints", ["endpoint_file"], "prefix", False, ENTRY),
+    ("rasa.__main__.create_argument_parser", [], "prefix", False, ENTRY),
     # Rasa: RulePolicy (RecentTurnsRulePolicy)
     ("rasa.core.policies.rule_policy.RulePolicy.predict_action_probabilities",
      ["self", "tracker", "domain", "rule_only_data", "kwargs"], "exact", False, RULE_POLICY),
@@ -147,6 +155,9 @@ SIGNATURES: List[Tuple[str, List[str], str, bool, str]] = [
     # rasa-sdk: the action server's entry point
     ("rasa_sdk.__main__.main_from_args", ["args"], "prefix", False, ACTION_SERVER),
     ("rasa_sdk.endpoint.create_argument_parser", [], "prefix", False, ACTION_SERVER),
+    # rasa-sdk: what its webhook runs, run in the Rasa server instead
+    ("rasa_sdk.executor.ActionExecutor.register_package", ["self", "package"], "prefix", False, IN_PROCESS),
+    ("rasa_sdk.executor.ActionExecutor.run", ["self", "action_call"], "exact", True, IN_PROCESS),
     # scikit-learn: the loss multinomial_lbfgs.py minimises
     ("sklearn.linear_model._linear_loss.LinearModelLoss.__init__", ["self", "base_loss", "fit_intercept"],
      "includes", False, LBFGS),
@@ -551,6 +562,45 @@ def test_scikit_learn_scores_with_the_transposed_weights() -> None:
 
 
 # -------------------------------------------------------------------------------- rasa-sdk
+
+
+def test_the_action_servers_webhook_does_no_more_than_the_in_process_executor() -> None:
+    """in_process.py stands for rasa-sdk's webhook: the executor's answer as it is, a rejection
+    as a 400 (a rejection for Rasa), any other exception as a 500 (a failure)."""
+    import rasa_sdk.endpoint
+
+    source = inspect.getsource(rasa_sdk.endpoint.create_app)
+    body = source[source.index("async def webhook"):source.index('@app.get("/actions")')]
+    for expected in ("result = await executor.run(action_call)", "except ActionExecutionRejection",
+                     "status=400", "except ActionNotFoundException", "return response.json(result, status=200)"):
+        assert expected in body, f"rasa-sdk's webhook changed ({expected!r}); {IN_PROCESS} copies it"
+    assert body.count("except ") == 2, f"rasa-sdk's webhook handles more failures; {IN_PROCESS} copies it"
+
+
+def test_endpoints_yml_settings_rasa_does_not_know_reach_the_action(tmp_path: Path) -> None:
+    """``actions_module`` is not a Rasa setting: Rasa must keep it in the endpoint's kwargs."""
+    from rasa.core.utils import AvailableEndpoints
+
+    from rasa_server.action_calls.in_process import actions_module
+
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("action_endpoint:\n  actions_module: actions\n  enable_selective_domain: true\n")
+    action = AvailableEndpoints.read_endpoints(str(endpoints)).action
+    assert actions_module(action) == "actions", f"Rasa drops unknown endpoint settings; {IN_PROCESS}"
+    assert action.url is None and action.kwargs["enable_selective_domain"] is True
+
+
+@pytest.mark.parametrize("argv", [["run"], ["shell"]])
+def test_the_serving_commands_are_the_functions_rasa_parses_them_to(argv: List[str]) -> None:
+    """rasa_server/__main__.py starts the in-process actions for these commands only."""
+    from rasa.__main__ import create_argument_parser
+
+    from rasa_server.__main__ import SERVING_COMMANDS
+
+    args = create_argument_parser().parse_args(argv)
+    assert (args.func.__module__, args.func.__name__) in SERVING_COMMANDS, (
+        f"`rasa {argv[0]}` is now {args.func}; {ENTRY} would not start the in-process actions")
+    assert args.endpoints == "endpoints.yml"
 
 
 def test_the_action_server_arguments_are_the_ones_main_from_args_reads() -> None:

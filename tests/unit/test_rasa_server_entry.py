@@ -3,6 +3,7 @@ firm's details reach every reply through one response generator (rasa_server/nlg
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,35 @@ def test_the_server_does_not_start_on_another_release(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "Cannot start the Rasa server: rasa 3.6.21 is installed" in result.stderr
+
+
+def test_in_process_actions_with_a_broken_knowledge_file_stop_the_server_at_start(tmp_path):
+    """The same start-up checks as the action server's (actions/startup.py), before any model
+    is loaded: the message names the file."""
+    broken = tmp_path / "knowledge.yml"
+    broken.write_text("topics: [unclosed\n", encoding="utf-8")
+    env = {**os.environ, "KNOWLEDGE_FILE": str(broken), "PYTHONPATH": str(ROOT),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'intake.db'}",
+           "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "rasa_server", "run", "--endpoints", str(ROOT / "endpoints.yml")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Cannot start the Rasa server" in result.stderr and "knowledge.yml" in result.stderr
+
+
+def test_the_story_tests_start_no_actions(monkeypatch):
+    """`rasa test core` only predicts: it reads no endpoints file and starts no outbox."""
+    from rasa.core.utils import AvailableEndpoints
+
+    from rasa_server import __main__ as entry
+
+    def refuse(*_args):
+        raise AssertionError("the endpoints file was read")
+
+    monkeypatch.setattr(AvailableEndpoints, "read_endpoints", refuse)
+    monkeypatch.setattr(sys, "argv", ["rasa_server", "test", "core", "--stories", "tests/stories"])
+    entry.start_actions_in_process()
 
 
 def generate(nlg: FirmDetailsNLG, response: str, tracker: DialogueStateTracker, **kwargs):

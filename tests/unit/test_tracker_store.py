@@ -5,6 +5,7 @@ Here on SQLite; tests/e2e/test_tracker_store_postgres.py runs the database tests
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import List
 
@@ -79,6 +80,26 @@ def test_the_next_message_gets_the_same_tracker_back_and_only_new_events_are_wri
     rasa_reads = run(SQLTrackerStore.retrieve(store(tracker_database_url), "maria"))  # Rasa's own code
     assert texts(rasa_reads) == ["is Serbia a member?", "Yes.", "and Kosovo?", "No, Kosovo is not a member."]
     assert [e.as_dict() for e in rasa_reads.events] == [e.as_dict() for e in tracker.events]
+
+
+def test_the_database_is_used_off_the_event_loop(
+    tracker_database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every query of a message (memory check, read, save, erasure) runs in a worker thread."""
+    first = conversation(tracker_database_url)
+    threads = []
+    for name in ("_latest_event_id", "_event_query", "session_scope"):
+        original = getattr(ErasableSQLTrackerStore, name)
+        monkeypatch.setattr(first, name, lambda *args, _original=original, **kwargs: (
+            threads.append(threading.current_thread()) or _original(first, *args, **kwargs)))
+    tracker = run(first.retrieve("maria"))  # from memory: the check only
+    run(first.save(tracker))
+    first.cache.forget("maria")
+    tracker = run(first.retrieve("maria"))  # read and replayed
+    tracker.update(SlotSet("erasure_requested", True))
+    run(first.save(tracker))
+    assert stored_rows(tracker_database_url, "maria") == 0
+    assert len(threads) == 5 and threading.main_thread() not in threads
 
 
 def test_what_another_server_wrote_is_never_hidden_by_memory(tracker_database_url: str) -> None:
