@@ -8,8 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_message
-from actions.replies import refuse_evasion, send_answer, story_reply
-from kb import answer, answer_source, get_boundaries, get_knowledge, get_routes
+from actions.replies import refusal_or_story, send_answer
+from kb import answer, answer_source, get_knowledge, get_routes
 
 
 class ActionAnswer(Action):
@@ -23,11 +23,9 @@ class ActionAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         message = latest_message(tracker)
-        if get_boundaries().states_evasion(message.text):
-            return refuse_evasion(dispatcher, tracker)
-        story = story_reply(dispatcher, tracker, message) if message.tells_own_situation else None
-        if story is not None:
-            return story
+        before = refusal_or_story(dispatcher, tracker, message)
+        if before is not None:
+            return before
         reply = answer(get_knowledge(), get_routes(), message)
         if reply is None:
             dispatcher.utter_message(response="utter_menu")

@@ -68,3 +68,11 @@ def story_reply(dispatcher: CollectingDispatcher, tracker: Tracker, message: Mes
     if general is not None:
         events += send_answer(dispatcher, general)
     return [*events, *own_case_reply(dispatcher, tracker, message)]
+
+
+def refusal_or_story(dispatcher: CollectingDispatcher, tracker: Tracker, message: Message) -> Optional[List[EventType]]:
+    """What comes before the intent's own answer: the refusal of a stated purpose of evasion,
+    else, for a person telling their own situation, the story's reply; None for neither."""
+    if get_boundaries().states_evasion(message.text):
+        return refuse_evasion(dispatcher, tracker)
+    return story_reply(dispatcher, tracker, message) if message.tells_own_situation else None
