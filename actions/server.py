@@ -13,6 +13,7 @@ from rasa_sdk.__main__ import main_from_args
 from rasa_sdk.endpoint import create_argument_parser
 
 from firm import get_settings, startup_warnings
+from intake.crypto import DataKeyError
 from intake.outbox import OutboxWorker
 from intake.notify import notifiers_from_settings
 from kb import KnowledgeError, get_routes
@@ -45,7 +46,12 @@ def main() -> None:
     args = create_argument_parser().parse_args()
     logging.basicConfig(level=logging.INFO)
     check_configuration()
-    start_outbox()
+    try:
+        start_outbox()
+    except DataKeyError as error:
+        # A wrong or missing data key: stop before anything is written with it.
+        sys.stderr.write(f"Cannot start the action server: {error}\n")
+        raise SystemExit(2) from error
     args.actions = "actions"
     main_from_args(args)
 

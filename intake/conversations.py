@@ -14,15 +14,17 @@ functions are for the admin CLI (erase on request, retention purge).
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
+from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
 
 from firm import resolve_database_url
+from intake.crypto import DataCipher, is_token
 
 logger = logging.getLogger(__name__)
 
@@ -93,5 +95,68 @@ def purge_conversations(tracker_database_url: Optional[str], older_than_days: in
         with engine.begin() as connection:
             result = connection.execute(delete(events).where(events.c.sender_id.in_(stale)))
             return int(result.rowcount or 0)
+    finally:
+        engine.dispose()
+
+
+def conversation_events(tracker_database_url: Optional[str], conversation_id: str,
+                        cipher: DataCipher) -> list[dict[str, Any]]:
+    """Every stored event of one conversation, decrypted, oldest first (for the desk's transcript)."""
+    if not tracker_database_url or not conversation_id:
+        return []
+    engine = _engine_if_present(tracker_database_url)
+    if engine is None:
+        return []
+    try:
+        events = _events_table(engine)
+        if events is None:
+            return []
+        with engine.connect() as connection:
+            rows = connection.execute(select(events.c.data).where(events.c.sender_id == conversation_id)
+                                      .order_by(events.c.id)).scalars().all()
+        return [json.loads(cipher.decrypt(data) if is_token(data) else data) for data in rows]
+    finally:
+        engine.dispose()
+
+
+def transcript(events: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
+    """(who, text, timestamp) of each message in the events: "person" or "assistant"."""
+    lines = []
+    for event in events:
+        if event.get("event") == "user" and event.get("text"):
+            lines.append(("person", str(event["text"]), float(event.get("timestamp") or 0)))
+        elif event.get("event") == "bot" and event.get("text"):
+            lines.append(("assistant", str(event["text"]), float(event.get("timestamp") or 0)))
+    return lines
+
+
+def reencrypt_conversations(tracker_database_url: Optional[str], old: DataCipher, new: DataCipher,
+                            batch: int = 500) -> int:
+    """Re-encrypt every event under ``new`` (clear rows from before encryption too), in one
+    transaction; returns how many rows. Raises DataKeyError, changing nothing, when ``old``
+    does not open a row."""
+    if not tracker_database_url:
+        return 0
+    engine = _engine_if_present(tracker_database_url)
+    if engine is None:
+        return 0
+    try:
+        events = _events_table(engine)
+        if events is None:
+            return 0
+        count = 0
+        with engine.begin() as connection:
+            last_id = 0
+            while True:
+                rows = connection.execute(select(events.c.id, events.c.data).where(events.c.id > last_id)
+                                          .order_by(events.c.id).limit(batch)).all()
+                if not rows:
+                    break
+                for row_id, data in rows:
+                    clear = old.decrypt(data) if is_token(data) else data
+                    connection.execute(update(events).where(events.c.id == row_id).values(data=new.encrypt(clear)))
+                    count += 1
+                last_id = rows[-1][0]
+        return count
     finally:
         engine.dispose()

@@ -8,14 +8,15 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from firm import resolve_database_url
-from intake.schema import metadata
+from intake.crypto import KEY_CHECK_TEXT, DataCipher, DataKeyError, cipher_from_environment
+from intake.schema import key_check_table, metadata
 
 logger = logging.getLogger(__name__)
 
@@ -23,13 +24,32 @@ logger = logging.getLogger(__name__)
 class SqlDatabase:
     """An SQLAlchemy engine (SQLite file or PostgreSQL) whose tables are created once, when first needed."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cipher: Optional[DataCipher] = None) -> None:
         self.engine = engine
+        # The data key is required up front: a store that cannot encrypt must not start.
+        self.cipher = cipher or cipher_from_environment()
         self._schema_ready = False
         self._schema_lock = threading.Lock()
 
+    def check_key(self) -> None:
+        """Raise DataKeyError unless the data key is the one this database was written with.
+
+        The first process to use a new database stores a token of a known text under its key.
+        """
+        with self.engine.begin() as connection:
+            row = connection.execute(select(key_check_table).where(key_check_table.c.id == 1)).mappings().first()
+            if row is None:
+                connection.execute(insert(key_check_table).values(
+                    id=1, token=self.cipher.encrypt(KEY_CHECK_TEXT), fingerprint=self.cipher.fingerprint))
+                return
+        if not self.cipher.opens(row["token"]):
+            raise DataKeyError(
+                f"INTAKE_DATA_KEY (fingerprint {self.cipher.fingerprint}) is not the key this intake database "
+                f"was encrypted with (fingerprint {row['fingerprint']}). Nothing was changed; start again with "
+                "the right key (after `python -m intake.admin rotate-key`, the new one).")
+
     def ensure_schema(self) -> None:
-        """Create missing tables (once per process); retried after a failure."""
+        """Create missing tables and check the data key (once per process); retried after a failure."""
         if self._schema_ready:
             return
         with self._schema_lock:
@@ -40,6 +60,11 @@ class SqlDatabase:
             except IntegrityError:
                 # Another process created the same tables at the same moment (PostgreSQL).
                 metadata.create_all(self.engine)
+            try:
+                self.check_key()
+            except IntegrityError:
+                # Another process stored the key check at the same moment.
+                self.check_key()
             self._schema_ready = True
 
     def close(self) -> None:
