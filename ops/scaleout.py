@@ -58,6 +58,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import yaml
 from sqlalchemy.engine import URL, make_url
 
+from intake.crypto import KEY_ENV, DataKeyError
 from ops.stack import PROJECT_ROOT, Stack, free_port, tail, wait_for_http
 
 POSTGRES_SCRIPT = PROJECT_ROOT / "scripts" / "services" / "postgres.sh"
@@ -500,8 +501,16 @@ class ScaleOut:
             + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     def env(self) -> Dict[str, str]:
-        """What every Rasa and action server of this stack gets (on top of ops.stack's env)."""
+        """What every Rasa and action server of this stack gets (on top of ops.stack's env).
+
+        INTAKE_DATA_KEY is required: the servers share one data key, so no per-server default."""
+        key = self.extra_env.get(KEY_ENV) or os.environ.get(KEY_ENV)
+        if not key:
+            raise DataKeyError(
+                f"The scale-out mode needs {KEY_ENV}: the one data key every server encrypts personal data "
+                "with (`python -m intake.admin generate-key` prints a new one; keep it in your secret store).")
         env = {
+            KEY_ENV: key,
             "TRACKER_DATABASE_URL": self.tracker_url,
             "DATABASE_URL": self.intake_url,
             "ACTION_ENDPOINT_URL": self.action_url,
