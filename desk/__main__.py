@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=settings.desk.port)
     args = parser.parse_args(argv)
+    if not settings.desk.secure_cookies and args.host not in ("127.0.0.1", "::1", "localhost"):
+        print("Cannot start the desk: desk.secure_cookies is false, which is allowed only on 127.0.0.1.",
+              file=sys.stderr)
+        return 2
     try:
         store = SqlIntakeStore(create_store_engine(settings.intake.database_url), settings,
                                Spool(settings.intake.spool_dir))

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +30,25 @@ class SqlDatabase:
         self.cipher = cipher or cipher_from_environment()
         self._schema_ready = False
         self._schema_lock = threading.Lock()
+
+    def _upgrade(self) -> None:
+        """Bring a database created before encryption up to date: the columns added since, and
+        (PostgreSQL) the personal columns widened to text for their tokens."""
+        added = {"intake_requests": {"email_hash": "VARCHAR(64)", "assigned_to": "VARCHAR(64)"},
+                 "intake_audit_log": {"actor": "VARCHAR(64)", "target": "VARCHAR(32)"}}
+        with self.engine.begin() as connection:
+            inspector = inspect(connection)
+            for table, columns in added.items():
+                present = {column["name"] for column in inspector.get_columns(table)}
+                for name, kind in columns.items():
+                    if name not in present:
+                        connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+                        logger.warning("Intake database upgraded: added %s.%s", table, name)
+            if connection.dialect.name == "postgresql":
+                for column in inspector.get_columns("intake_requests"):
+                    if column["name"] in ("full_name", "email", "phone", "current_country", "issuing_country") \
+                            and getattr(column["type"], "length", None):
+                        connection.execute(text(f"ALTER TABLE intake_requests ALTER COLUMN {column['name']} TYPE text"))
 
     def check_key(self) -> None:
         """Raise DataKeyError unless the data key is the one this database was written with.
@@ -60,6 +79,7 @@ class SqlDatabase:
             except IntegrityError:
                 # Another process created the same tables at the same moment (PostgreSQL).
                 metadata.create_all(self.engine)
+            self._upgrade()
             try:
                 self.check_key()
             except IntegrityError:

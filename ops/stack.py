@@ -224,8 +224,11 @@ def main() -> None:
     parser.add_argument("--widget-port", type=int, default=int(os.environ.get("WIDGET_PORT", 8080)))
     parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 8090)))
     args = parser.parse_args()
+    # The desk on plain http://127.0.0.1 (development): its cookies cannot be Secure-only. Behind
+    # the firm's TLS proxy, start it with DESK_SECURE_COOKIES unset (firm.yml: secure_cookies: true).
     stack = Stack(args.rasa_port, args.action_port, args.widget_port, PROJECT_ROOT / ".run",
-                  desk_port=args.desk_port)
+                  desk_port=args.desk_port,
+                  extra_env={"DESK_SECURE_COOKIES": os.environ.get("DESK_SECURE_COOKIES", "false")})
     stopping = False
 
     def shutdown(*_: object) -> None:

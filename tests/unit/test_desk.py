@@ -91,6 +91,16 @@ def secret_of(enrolment: accounts.Enrolment) -> str:
     return pyotp.parse_uri(enrolment.uri).secret
 
 
+def logged_in(desk: tuple[str, SqlIntakeStore], role: str = "lawyer",
+              username: str = "lena") -> tuple[Browser, SqlIntakeStore]:
+    """A browser logged in (password and TOTP) as a new user with this role."""
+    base, store = desk
+    secret = secret_of(accounts.add_user(store, username, role, PASSWORD))
+    browser = Browser(base)
+    browser.login(username, PASSWORD, secret)
+    return browser, store
+
+
 def test_login_needs_the_password_and_the_totp_code_and_sets_a_safe_cookie(desk: tuple[str, SqlIntakeStore]) -> None:
     base, store = desk
     secret = secret_of(accounts.add_user(store, "lena", "lawyer", PASSWORD))
@@ -117,11 +127,8 @@ def test_secure_cookies_are_the_default(intake_settings: Settings) -> None:
 
 
 def test_a_lawyer_assigns_notes_and_handles_but_may_not_erase_or_export(desk: tuple[str, SqlIntakeStore]) -> None:
-    base, store = desk
-    secret = secret_of(accounts.add_user(store, "lena", "lawyer", PASSWORD))
+    browser, store = logged_in(desk)
     reference = store.submit(make_request(problem_type="detained_now")).reference
-    browser = Browser(base)
-    browser.login("lena", PASSWORD, secret)
     page = f"/requests/{reference}"
     assert browser.post(f"{page}/assign", {"assignee": "me"}, form_page=page).status == 302
     assert browser.post(f"{page}/notes", {"text": "Called the family."}, form_page=page).status == 302
@@ -189,37 +196,28 @@ def test_five_wrong_passwords_lock_the_account_and_are_logged(desk: tuple[str, S
 
 
 def test_what_a_person_typed_is_shown_as_text(desk: tuple[str, SqlIntakeStore]) -> None:
-    base, store = desk
-    secret = secret_of(accounts.add_user(store, "lena", "lawyer", PASSWORD))
+    browser, store = logged_in(desk)
     reference = store.submit(make_request(full_name="<script>alert(1)</script>")).reference
-    browser = Browser(base)
-    browser.login("lena", PASSWORD, secret)
     for page in ("/", f"/requests/{reference}", "/?q=script"):
         body = browser.get(page).body
         assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
 def test_search_by_reference_name_or_email(desk: tuple[str, SqlIntakeStore]) -> None:
-    base, store = desk
-    secret = secret_of(accounts.add_user(store, "lena", "lawyer", PASSWORD))
+    browser, store = logged_in(desk)
     first = store.submit(make_request(full_name="Olga Smirnova", email="olga@example.net")).reference
     second = store.submit(make_request(full_name="Ivan Kuznetsov", email="ivan@example.net")).reference
-    browser = Browser(base)
-    browser.login("lena", PASSWORD, secret)
     for query in ("smirnova", "olga@example.net", first.lower().replace("-", "")):
         body = browser.get("/?q=" + urllib.parse.quote(query)).body
         assert first in body and second not in body
 
 
 def test_logging_out_ends_the_session_even_for_a_copied_cookie(desk: tuple[str, SqlIntakeStore]) -> None:
-    base, store = desk
-    secret = secret_of(accounts.add_user(store, "lena", "lawyer", PASSWORD))
-    browser = Browser(base)
-    browser.login("lena", PASSWORD, secret)
+    browser, store = logged_in(desk)
     copied = [cookie for cookie in browser.jar]
     assert browser.post("/logout", {}, form_page="/").status == 302
     assert browser.get("/").status == 302
-    replay = Browser(base)
+    replay = Browser(browser.base)
     for cookie in copied:
         replay.jar.set_cookie(cookie)
     assert replay.get("/").status == 302                      # the old cookie opens nothing
@@ -227,10 +225,7 @@ def test_logging_out_ends_the_session_even_for_a_copied_cookie(desk: tuple[str, 
 
 
 def test_a_disabled_account_cannot_log_in(desk: tuple[str, SqlIntakeStore]) -> None:
-    base, store = desk
-    secret = secret_of(accounts.add_user(store, "lena", "lawyer", PASSWORD))
-    browser = Browser(base)
-    browser.login("lena", PASSWORD, secret)
+    browser, store = logged_in(desk)
     accounts.disable_user(store, "lena")
     assert browser.get("/").status == 302
-    assert Browser(base).post("/login", {"username": "lena", "password": PASSWORD}).status == 401
+    assert Browser(browser.base).post("/login", {"username": "lena", "password": PASSWORD}).status == 401
