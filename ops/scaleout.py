@@ -764,6 +764,9 @@ def main() -> None:
     parser.add_argument("--lock-store", default=os.environ.get("SCALEOUT_LOCK_STORE", "rasa_server.stores.lock_store.AtomicRedisLockStore"),
                         help="the lock store's type in endpoints.yml (default: redis)")
     args = parser.parse_args()
+    if not os.environ.get(KEY_ENV):
+        sys.exit(f"scale-out: {KEY_ENV} is not set. Every server encrypts personal data with this one key: "
+                 f"export {KEY_ENV}=\"$(python -m intake.admin generate-key)\" and keep it safe (docs/desk.md).")
     try:
         stack = ScaleOut(args.run_dir, args.rasa_servers, args.action_servers, port=args.port,
                          given_tracker_url=args.tracker_database_url, given_intake_url=args.database_url,

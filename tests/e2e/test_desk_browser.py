@@ -107,8 +107,9 @@ def test_the_desk_in_a_browser_and_personal_data_at_rest(browser_tools: Dict[str
     mail = next(m for m in inbox.messages if urgent in m.get_content())
     slack = next(body["text"] for body in webhook.bodies if urgent in body["text"])
     link = f"{desk_stack.desk_url}/requests/{urgent}"
-    for text in (mail.as_string(), slack):
+    for text in (f"{mail['Subject']}\n{mail.get_content()}", slack):
         assert urgent in text and link in text and "URGENT" in text
+    for text in (str(mail["Subject"]), mail.get_content(), mail.as_string(), slack):
         for personal in (NAME, "Yusupova", EMAIL, "dilnoza", STORY, "Istanbul", "Germany"):
             assert personal not in text
 
