@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from firm import Settings, SettingsError, example_value_warnings, get_settings, notification_warnings
 from intake.conversations import erase_conversation, purge_conversations, reencrypt_conversations
 from intake.crypto import NEW_KEY_ENV, DataCipher, DataKeyError, generate_key, key_from_environment
-from intake.database import create_store_engine
+from intake.database import compact_sqlite, create_store_engine
 from intake.notify import notifiers_from_settings
 from intake.outbox import OutboxWorker
 from intake.records import STATUS_HANDLED, STATUS_NEW, StoredRequest
@@ -292,6 +292,9 @@ def cmd_rotate_key(store: SqlIntakeStore, args: argparse.Namespace, out: TextIO)
     events = reencrypt_conversations(tracker_url, store.cipher, new)
     counts = store.reencrypt(new)
     spooled = store.spool.reencrypt(Spool(store.spool.directory, new)) if store.spool is not None else 0
+    store.close()
+    for url in (tracker_url, args.database_url or store.settings.intake.database_url):
+        compact_sqlite(url)
     if args.key_file:
         path = Path(args.key_file)
         temp = path.with_name(path.name + ".new")

@@ -102,7 +102,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Deleted rows (erasure, purge, the clear text replaced by rotate-key) are overwritten, not
+    # left in free pages of the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def compact_sqlite(database_url: Optional[str]) -> None:
+    """VACUUM an SQLite database (no-op for others): rewrites the file without free pages, so
+    nothing replaced or deleted (clear text from before encryption) stays readable in it."""
+    if not database_url:
+        return
+    url = make_url(resolve_database_url(database_url))
+    if url.get_backend_name() != "sqlite" or not url.database or not Path(url.database).exists():
+        return
+    engine = create_engine(url, future=True, connect_args={"timeout": 30})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.exec_driver_sql("VACUUM")
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        engine.dispose()
 
 
 def create_store_engine(database_url: str) -> Engine:

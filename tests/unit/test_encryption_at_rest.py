@@ -216,3 +216,47 @@ def test_key_rotation_re_encrypts_every_row_and_the_old_key_opens_nothing(
                                         pyotp.parse_uri(enrolment.uri).now())
     assert conversation_events(tracker_database_url, request.conversation_id, new)
     reopened.close()
+
+
+LEGACY_TABLES = (
+    """CREATE TABLE intake_requests (id INTEGER PRIMARY KEY AUTOINCREMENT, reference VARCHAR(24) NOT NULL UNIQUE,
+    conversation_id VARCHAR(255) NOT NULL UNIQUE, channel VARCHAR(64) NOT NULL, full_name VARCHAR(200) NOT NULL,
+    email VARCHAR(254), phone VARCHAR(32), current_country VARCHAR(100), issuing_country VARCHAR(100),
+    problem_type VARCHAR(40) NOT NULL, language VARCHAR(60), description TEXT NOT NULL,
+    consent_version VARCHAR(40) NOT NULL, consent_at DATETIME NOT NULL, urgent BOOLEAN NOT NULL,
+    status VARCHAR(16) NOT NULL, created_at DATETIME NOT NULL, handled_at DATETIME, summary TEXT NOT NULL)""",
+    """CREATE TABLE intake_audit_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at DATETIME NOT NULL,
+    action VARCHAR(32) NOT NULL, source VARCHAR(16) NOT NULL, count INTEGER NOT NULL, detail VARCHAR(1000))""",
+)
+
+
+def test_a_database_from_before_encryption_is_upgraded_read_and_encrypted_by_rotate_key(
+        tmp_path: Path, intake_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url, future=True)
+    with engine.begin() as connection:
+        for statement in LEGACY_TABLES:
+            connection.execute(text(statement))
+        connection.execute(text(
+            "INSERT INTO intake_requests (reference, conversation_id, channel, full_name, email, problem_type, "
+            "description, consent_version, consent_at, urgent, status, created_at, summary) VALUES "
+            "('IC-AAAA-BBBB', 'c-old', 'rest', :name, :email, 'red_notice', :story, '2026-01', "
+            "'2026-01-05 10:00:00', 0, 'new', '2026-01-05 10:00:00', :summary)"),
+            {"name": NAME, "email": EMAIL, "story": STORY, "summary": f"Name: {NAME}"})
+    engine.dispose()
+    store = open_store(url, intake_settings)                   # adds the new columns
+    assert store.get("IC-AAAA-BBBB").full_name == NAME        # clear rows are still read
+    store.close()
+
+    monkeypatch.setattr("intake.admin.get_settings", lambda: intake_settings)
+    new_key = generate_key()
+    (tmp_path / "new.key").write_text(new_key)
+    out, err = io.StringIO(), io.StringIO()
+    assert admin.main(["--database-url", url, "--tracker-database-url", f"sqlite:///{tmp_path / 'none.db'}",
+                       "rotate-key", "--new-key-file", str(tmp_path / "new.key")], out, err) == 0, err.getvalue()
+    assert_no_clear_text(raw_database(url))                    # replaced, and VACUUM left no copy behind
+    monkeypatch.setenv("INTAKE_DATA_KEY", new_key)
+    reopened = open_store(url, intake_settings)
+    assert reopened.get("IC-AAAA-BBBB").description == STORY
+    assert reopened.erase(email=EMAIL) == 1                   # rotate-key gave it its email hash
+    reopened.close()
