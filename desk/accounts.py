@@ -167,6 +167,23 @@ class PasswordCheck:
     locked: bool = False
 
 
+def _record_failure(store: SqlIntakeStore, user: User, reason: str, *, max_attempts: int, lockout: timedelta,
+                    now: datetime) -> bool:
+    """Count one failed attempt (password or code); locks the account at ``max_attempts``. True if locked."""
+    with store.engine.connect() as connection:
+        failures = connection.execute(select(desk_users_table.c.failed_logins).where(
+            desk_users_table.c.id == user.id)).scalar_one() + 1
+    values: dict[str, object] = {"failed_logins": failures}
+    locked = failures >= max_attempts
+    if locked:
+        values.update(failed_logins=0, locked_until=now + lockout)
+    with store._begin() as connection:
+        connection.execute(update(desk_users_table).where(desk_users_table.c.id == user.id).values(**values))
+        store._audit(connection, "login-locked" if locked else "login-failed", "desk", 0,
+                     f"{reason}, failed_attempts={failures}", actor=user.username)
+    return locked
+
+
 def check_password(store: SqlIntakeStore, username: str, password: str, *, max_attempts: int,
                    lockout: timedelta, now: Optional[datetime] = None) -> PasswordCheck:
     """The user when the password is right and the account usable; counts failures and locks
@@ -192,16 +209,8 @@ def check_password(store: SqlIntakeStore, username: str, password: str, *, max_a
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         good = False
     if not good:
-        failures = user.failed_logins + 1
-        values: dict[str, object] = {"failed_logins": failures}
-        locked = failures >= max_attempts
-        if locked:
-            values.update(failed_logins=0, locked_until=now + lockout)
-        with store._begin() as connection:
-            connection.execute(update(desk_users_table).where(desk_users_table.c.id == user.id).values(**values))
-            store._audit(connection, "login-locked" if locked else "login-failed", "desk", 0,
-                         f"failed_attempts={failures}", actor=user.username)
-        return PasswordCheck(None, locked=locked)
+        return PasswordCheck(None, locked=_record_failure(store, user, "wrong password", max_attempts=max_attempts,
+                                                          lockout=lockout, now=now))
     if user.disabled:
         store.audit("login-refused-disabled", actor=user.username)
         return PasswordCheck(None)
@@ -212,8 +221,15 @@ def check_password(store: SqlIntakeStore, username: str, password: str, *, max_a
     return PasswordCheck(user)
 
 
-def check_second_factor(store: SqlIntakeStore, user: User, code: str) -> bool:
-    """Whether ``code`` is the user's current TOTP code (one step of clock drift allowed)."""
+def check_second_factor(store: SqlIntakeStore, user: User, code: str, *, max_attempts: int = 5,
+                        lockout: timedelta = timedelta(minutes=15)) -> bool:
+    """Whether ``code`` is the user's current TOTP code (one step of clock drift allowed). Wrong
+    codes count towards the lockout like wrong passwords, so the code cannot be guessed either."""
+    current = user_by_id(store, user.id)
+    now = utcnow()
+    if current is None or current.disabled or (current.locked_until is not None and current.locked_until > now):
+        store.audit("login-refused-locked", actor=user.username)
+        return False
     with store.engine.connect() as connection:
         secret = connection.execute(select(desk_users_table.c.totp_secret).where(
             desk_users_table.c.id == user.id)).scalar_one()
@@ -224,7 +240,7 @@ def check_second_factor(store: SqlIntakeStore, user: User, code: str) -> bool:
                                .values(failed_logins=0, locked_until=None))
             store._audit(connection, "login", "desk", 0, None, actor=user.username)
     else:
-        store.audit("login-failed", actor=user.username, detail="wrong second-factor code")
+        _record_failure(store, user, "wrong second-factor code", max_attempts=max_attempts, lockout=lockout, now=now)
     return good
 
 

@@ -161,7 +161,8 @@ def create_app(store: SqlIntakeStore, settings: Settings, *, key: Optional[str] 
         if request.method == "POST":
             user = accounts.user_by_id(store, pending)
             if user is not None and not user.disabled and accounts.check_second_factor(
-                    store, user, request.form.get("code", "")):
+                    store, user, request.form.get("code", ""), max_attempts=settings.desk.lockout_attempts,
+                    lockout=lockout):
                 session.clear()
                 session.permanent = True
                 session["sid"] = accounts.open_session(store, user)

@@ -195,6 +195,19 @@ def test_five_wrong_passwords_lock_the_account_and_are_logged(desk: tuple[str, S
     assert secret  # the old factor is replaced
 
 
+def test_wrong_second_factor_codes_lock_the_account_too(desk: tuple[str, SqlIntakeStore]) -> None:
+    base, store = desk
+    secret = secret_of(accounts.add_user(store, "lena", "lawyer", PASSWORD))
+    browser = Browser(base)
+    assert browser.post("/login", {"username": "lena", "password": PASSWORD}).status == 302
+    wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+    for _ in range(5):
+        assert browser.post("/login/code", {"code": wrong}).status == 401
+    assert accounts.find_user(store, "lena").locked_until is not None
+    assert browser.post("/login/code", {"code": pyotp.TOTP(secret).now()}).status == 401
+    assert browser.get("/").status == 302
+
+
 def test_what_a_person_typed_is_shown_as_text(desk: tuple[str, SqlIntakeStore]) -> None:
     browser, store = logged_in(desk)
     reference = store.submit(make_request(full_name="<script>alert(1)</script>")).reference
