@@ -150,6 +150,9 @@ def test_the_servers_refuse_to_start_with_a_wrong_or_missing_key(tracker_databas
     desk = subprocess.run([sys.executable, "-m", "desk", "--port", "1"], env=env, capture_output=True, text=True,
                           timeout=120)
     assert desk.returncode == 2 and "not the key this intake database was encrypted with" in desk.stderr
+    actions = subprocess.run([sys.executable, "-m", "actions.server", "--port", "1"], env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert actions.returncode == 2 and "not the key this intake database was encrypted with" in actions.stderr
 
 
 def test_key_rotation_re_encrypts_every_row_and_the_old_key_opens_nothing(
