@@ -6,6 +6,7 @@ the database tests again on PostgreSQL (there the "raw bytes" are every row of e
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_server.stores.tracker_store import ErasableSQLTrackerStore
 from tests.intake_support import make_request
-from tests.unit.test_tracker_store import DOMAIN, run
+from tests.unit.test_tracker_store import DOMAIN
 
 NAME = "Zarina Kholmatova"
 EMAIL = "zarina.kholmatova@example.org"
@@ -74,7 +75,11 @@ def consultation_conversation(tracker_url: str, sender: str) -> None:
               UserUttered(EMAIL, {"name": "inform", "confidence": 0.9}), SlotSet("email", EMAIL),
               UserUttered(STORY, {"name": "inform", "confidence": 0.9}), SlotSet("description", STORY),
               BotUttered("Your request is sent."), ActionExecuted("action_listen")]
-    run(store.save(DialogueStateTracker.from_events(sender, events, DOMAIN.slots)))
+    loop = asyncio.new_event_loop()  # its own loop: whatever loop another test left is not touched
+    try:
+        loop.run_until_complete(store.save(DialogueStateTracker.from_events(sender, events, DOMAIN.slots)))
+    finally:
+        loop.close()
     store.engine.dispose()
 
 
