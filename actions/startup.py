@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 
 from firm import get_settings, startup_warnings
+from intake.crypto import DataKeyError
 from intake.notify import notifiers_from_settings
 from intake.outbox import OutboxWorker
 from kb import KnowledgeError, get_routes
@@ -38,6 +39,11 @@ def start_outbox() -> OutboxWorker:
 
 
 def start_actions(server: str) -> OutboxWorker:
-    """The start-up checks, then the outbox worker (``server`` names who is starting)."""
+    """The start-up checks, then the outbox worker (``server`` names who is starting). A wrong
+    or missing data key stops the server before anything is written with it."""
     check_configuration(server)
-    return start_outbox()
+    try:
+        return start_outbox()
+    except DataKeyError as error:
+        sys.stderr.write(f"Cannot start the {server}: {error}\n")
+        raise SystemExit(2) from error

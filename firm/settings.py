@@ -124,6 +124,9 @@ class NotificationSettings:
     slack_webhook: SlackWebhookSettings
     retry: RetrySettings
     poll_seconds: float
+    # False (the default): notifications carry no personal data, only the reference, the URGENT
+    # mark, the problem type and a link to the desk. True: the full lawyer summary.
+    include_summary: bool = False
 
     def enabled_channels(self) -> tuple[str, ...]:
         """Names of the channels that get an outbox row for each new request."""
@@ -136,6 +139,19 @@ class NotificationSettings:
 
 
 @dataclass(frozen=True)
+class DeskSettings:
+    """The firm's staff web application (desk/)."""
+
+    public_url: str = "http://127.0.0.1:8090"
+    port: int = 8090
+    # False only for a desk reached over plain http://127.0.0.1 (development, tests).
+    secure_cookies: bool = True
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    session_hours: float = 8
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything read from firm.yml, after environment overrides."""
 
@@ -143,6 +159,7 @@ class Settings:
     privacy_notice: PrivacyNotice
     intake: IntakeSettings
     notifications: NotificationSettings
+    desk: DeskSettings = field(default_factory=DeskSettings)
     source: Path = field(default=DEFAULT_SETTINGS_PATH)
 
     def problem_type(self, problem_id: str) -> Optional[ProblemType]:
@@ -308,6 +325,18 @@ def _apply_env(data: dict[str, Any], environ: Mapping[str, str], problems: list[
             problems.append(f"NOTIFY_SMTP_PORT={environ['NOTIFY_SMTP_PORT']!r}: expected a port number.")
     if "NOTIFY_SLACK_ENABLED" in environ:
         slack["enabled"] = _parse_bool(environ["NOTIFY_SLACK_ENABLED"], "NOTIFY_SLACK_ENABLED", problems)
+    if "desk" in data and not isinstance(data["desk"], dict):
+        return
+    desk = data.setdefault("desk", {})
+    if environ.get("DESK_PUBLIC_URL"):
+        desk["public_url"] = environ["DESK_PUBLIC_URL"]
+    if environ.get("DESK_PORT"):
+        try:
+            desk["port"] = int(environ["DESK_PORT"])
+        except ValueError:
+            problems.append(f"DESK_PORT={environ['DESK_PORT']!r}: expected a port number.")
+    if "DESK_SECURE_COOKIES" in environ:
+        desk["secure_cookies"] = _parse_bool(environ["DESK_SECURE_COOKIES"], "DESK_SECURE_COOKIES", problems)
 
 
 def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_PATH,
@@ -389,6 +418,21 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
         max_delay_seconds=float(reader.number(retry, "max_delay_seconds", "notifications.retry.", minimum=0)),
     )
     poll = float(reader.number(notifications, "poll_seconds", "notifications.", minimum=0.01, default=5))
+    include_summary = reader.flag(notifications, "include_summary", "notifications.", default=False)
+
+    desk = reader.section(raw, "desk", "") if "desk" in raw else {}
+    desk_settings = DeskSettings(
+        public_url=reader.text(desk, "public_url", "desk.", default=DeskSettings.public_url),
+        port=int(reader.number(desk, "port", "desk.", minimum=1, maximum=65535, integer=True,
+                               default=DeskSettings.port)),
+        secure_cookies=reader.flag(desk, "secure_cookies", "desk.", default=True),
+        lockout_attempts=int(reader.number(desk, "lockout_attempts", "desk.", minimum=1, integer=True,
+                                           default=DeskSettings.lockout_attempts)),
+        lockout_minutes=int(reader.number(desk, "lockout_minutes", "desk.", minimum=1, integer=True,
+                                          default=DeskSettings.lockout_minutes)),
+        session_hours=float(reader.number(desk, "session_hours", "desk.", minimum=0.1,
+                                          default=DeskSettings.session_hours)),
+    )
 
     if reader.problems:
         raise SettingsError(f"{source} has problems:\n  - " + "\n  - ".join(reader.problems))
@@ -397,7 +441,9 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
         privacy_notice=privacy,
         intake=intake_settings,
         notifications=NotificationSettings(email=email_settings, slack_webhook=slack_settings,
-                                           retry=retry_settings, poll_seconds=poll),
+                                           retry=retry_settings, poll_seconds=poll,
+                                           include_summary=include_summary),
+        desk=desk_settings,
         source=source,
     )
 
@@ -492,8 +538,13 @@ def notification_warnings(settings: Settings, environ: Optional[Mapping[str, str
         warnings.append(
             f"Slack notifications are enabled but {notifications.slack_webhook.url_env} is not set: they will "
             "wait in the outbox until it is.")
+    if notifications.include_summary and notifications.enabled_channels():
+        warnings.append(
+            "notifications.include_summary is true: every email and Slack message carries the person's name, "
+            "contacts and story, outside the encrypted database. Leave it false to send only the reference, "
+            "the URGENT mark, the problem type and the desk link.")
     email = notifications.email
-    if email.enabled and not email.starttls and email.smtp_host not in {"127.0.0.1", "localhost", "::1"}:
+    if email.enabled and notifications.include_summary and not email.starttls and email.smtp_host not in {"127.0.0.1", "localhost", "::1"}:
         warnings.append(
             f"Email notifications to {email.smtp_host} are sent without STARTTLS: the summaries contain "
             "personal data; set notifications.email.starttls to true.")

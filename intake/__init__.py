@@ -15,7 +15,8 @@ Plain Python (no Rasa imports) so it can be tested and used on its own; the firm
 - ``intake.notify``          email / Slack webhook notifiers
 - ``intake.outbox``          background delivery with retries (``OutboxWorker``)
 - ``intake.conversations``   erase/purge conversations in Rasa's SQL tracker store
-- ``intake.spool``           on-disk safety net while the database is unreachable
+- ``intake.spool``           on-disk safety net while the database is unreachable (encrypted)
+- ``intake.crypto``          the data key (INTAKE_DATA_KEY): personal data encrypted at rest, email lookup hashes
 - ``intake.admin``           staff CLI: ``python -m intake.admin --help``
 
 Nothing is imported here so that importing one module does not load the others.

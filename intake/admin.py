@@ -2,6 +2,9 @@
 
 Usage: python -m intake.admin [--database-url URL] [--tracker-database-url URL] COMMAND ...
 
+Also: ``user add|disable|reset-2fa|list`` (the desk's accounts), ``generate-key`` and
+``rotate-key`` (the data key that encrypts personal data at rest, INTAKE_DATA_KEY).
+
 Why a CLI: the lawyers need a way to see requests even when no notification channel
 works, and the firm must be able to honour erasure requests and the retention period
 without touching SQL. Every command prints a clear sentence and exits 0 on success,
@@ -23,8 +26,9 @@ from typing import Any, Optional, Sequence, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from firm import Settings, SettingsError, example_value_warnings, get_settings, notification_warnings
-from intake.conversations import erase_conversation, purge_conversations
-from intake.database import create_store_engine
+from intake.conversations import erase_conversation, purge_conversations, reencrypt_conversations
+from intake.crypto import NEW_KEY_ENV, DataCipher, DataKeyError, generate_key, key_from_environment
+from intake.database import compact_sqlite, create_store_engine
 from intake.notify import notifiers_from_settings
 from intake.outbox import OutboxWorker
 from intake.records import STATUS_HANDLED, STATUS_NEW, StoredRequest
@@ -221,8 +225,93 @@ def cmd_check(store: SqlIntakeStore, args: argparse.Namespace, out: TextIO) -> N
         print("The settings look ready to go live.", file=out)
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The new password: typed twice at a terminal, or the first line of standard input."""
+    if args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+        password = getpass.getpass("Password for the new account: ")
+        if getpass.getpass("Same password again: ") != password:
+            raise CommandFailed("The two passwords differ.")
+    return password
+
+
+def _print_enrolment(enrolment: Any, args: argparse.Namespace, out: TextIO) -> None:
+    print("Add this account to an authenticator app (TOTP) with the URI below"
+          + (" or the QR code" if args.qr else "") + "; it is shown once.", file=out)
+    print(enrolment.uri, file=out)
+    if args.qr:
+        path = Path(args.qr)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(enrolment.qr_svg())
+        print(f"QR code written to {path} (SVG); delete it once scanned.", file=out)
+
+
+def cmd_user(store: SqlIntakeStore, args: argparse.Namespace, out: TextIO) -> None:
+    """Desk accounts: add (with a TOTP enrolment), disable, reset the second factor, list."""
+    from desk import accounts
+
+    try:
+        if args.user_command == "add":
+            enrolment = accounts.add_user(store, args.username, args.role, _read_password(args))
+            print(f"User {args.username} ({args.role}) created.", file=out)
+            _print_enrolment(enrolment, args, out)
+        elif args.user_command == "disable":
+            accounts.disable_user(store, args.username)
+            print(f"User {args.username} is disabled and logged out.", file=out)
+        elif args.user_command == "reset-2fa":
+            enrolment = accounts.reset_second_factor(store, args.username)
+            print(f"User {args.username} has a new second factor; the old one no longer works.", file=out)
+            _print_enrolment(enrolment, args, out)
+        else:
+            for user in accounts.list_users(store):
+                state = "disabled" if user.disabled else "active"
+                print(f"{user.username:<24} {user.role:<8} {state}", file=out)
+    except accounts.AccountError as error:
+        raise CommandFailed(str(error)) from error
+
+
+def cmd_generate_key(store: SqlIntakeStore, args: argparse.Namespace, out: TextIO) -> None:
+    """Print a new random data key (for INTAKE_DATA_KEY or INTAKE_NEW_DATA_KEY)."""
+    print(generate_key(), file=out)
+
+
+def cmd_rotate_key(store: SqlIntakeStore, args: argparse.Namespace, out: TextIO) -> None:
+    """Re-encrypt the requests, notes, second factors, conversations and spool under a new key."""
+    if args.new_key_file:
+        new_key = Path(args.new_key_file).read_text(encoding="ascii").strip()
+    else:
+        new_key = key_from_environment(name=NEW_KEY_ENV)
+    new = DataCipher(new_key)
+    if new.fingerprint == store.cipher.fingerprint:
+        raise CommandFailed("The new key is the current key.")
+    tracker_url = args.tracker_database_url or store.settings.intake.tracker_database_url
+    # Conversations first: if they fail, the intake database still opens with the old key.
+    events = reencrypt_conversations(tracker_url, store.cipher, new)
+    counts = store.reencrypt(new)
+    spooled = store.spool.reencrypt(Spool(store.spool.directory, new)) if store.spool is not None else 0
+    store.close()
+    for url in (tracker_url, args.database_url or store.settings.intake.database_url):
+        compact_sqlite(url)
+    if args.key_file:
+        path = Path(args.key_file)
+        temp = path.with_name(path.name + ".new")
+        descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+            stream.write(new_key + "\n")
+        os.replace(temp, path)
+    print(f"Re-encrypted {counts['requests']} request(s), {counts['notes']} note(s), {counts['users']} desk "
+          f"account(s), {events} conversation event(s) and {spooled} spool file(s) under the new key "
+          f"(fingerprint {new.fingerprint}).", file=out)
+    print("Now set INTAKE_DATA_KEY to the new key" + (f" (written to {args.key_file})" if args.key_file else "")
+          + " and restart the servers: the old key no longer opens anything.", file=out)
+
+
 COMMANDS = {"list": cmd_list, "show": cmd_show, "export": cmd_export, "handled": cmd_handled,
-            "erase": cmd_erase, "purge": cmd_purge, "deliver": cmd_deliver, "check": cmd_check}
+            "erase": cmd_erase, "purge": cmd_purge, "deliver": cmd_deliver, "check": cmd_check,
+            "user": cmd_user, "generate-key": cmd_generate_key, "rotate-key": cmd_rotate_key}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -264,6 +353,26 @@ def build_parser() -> argparse.ArgumentParser:
                          help="first put notifications that gave up back in the queue")
 
     commands.add_parser("check", help="list settings that must be fixed before going live")
+
+    user = commands.add_parser("user", help="desk accounts: add, disable, reset-2fa, list")
+    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    add = user_commands.add_parser("add", help="create an account; prints the otpauth URI of its second factor")
+    add.add_argument("username")
+    add.add_argument("--role", choices=["lawyer", "admin"], default="lawyer")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--qr", help="also write the enrolment QR code (SVG) to this file")
+    disable = user_commands.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("username")
+    reset = user_commands.add_parser("reset-2fa", help="give an account a new second factor")
+    reset.add_argument("username")
+    reset.add_argument("--qr", help="also write the enrolment QR code (SVG) to this file")
+    user_commands.add_parser("list", help="list the accounts")
+
+    commands.add_parser("generate-key", help="print a new random data key")
+    rotate = commands.add_parser("rotate-key", help="re-encrypt all personal data under a new data key "
+                                                    f"(from {NEW_KEY_ENV} or --new-key-file)")
+    rotate.add_argument("--new-key-file", help="file holding the new key")
+    rotate.add_argument("--key-file", help="after success, write the new key to this file (e.g. .run/data.key)")
     return parser
 
 
@@ -275,6 +384,9 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: Te
     if not args.command:
         parser.print_help(err)
         return 1
+    if args.command == "generate-key":  # needs no database and no current key
+        print(generate_key(), file=out)
+        return 0
     try:
         settings: Settings = get_settings()
         # Not open_store(): staff must see a database problem as an error, not as "spooling".
@@ -287,6 +399,9 @@ def main(argv: Optional[Sequence[str]] = None, out: TextIO = sys.stdout, err: Te
             store.close()
     except CommandFailed as failure:
         print(str(failure), file=err)
+        return 1
+    except DataKeyError as error:
+        print(f"Cannot open the personal data: {error}", file=err)
         return 1
     except SettingsError as error:
         print(f"The settings file has problems: {error}", file=err)

@@ -14,19 +14,22 @@ functions are for the admin CLI (erase on request, retention purge).
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional, TypeVar
 
-from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select
+from sqlalchemy import MetaData, Table, create_engine, delete, func, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
 
 from firm import resolve_database_url
+from intake.crypto import DataCipher, is_token
 
 logger = logging.getLogger(__name__)
 
 EVENTS_TABLE = "events"
+T = TypeVar("T")
 
 
 def _engine_if_present(tracker_database_url: str) -> Optional[Engine]:
@@ -49,26 +52,33 @@ def _events_table(engine: Engine) -> Optional[Table]:
     return Table(EVENTS_TABLE, MetaData(), autoload_with=engine)
 
 
+def _on_events(tracker_database_url: Optional[str], work: Callable[[Engine, Table], T], nothing: T) -> T:
+    """``work(engine, events)`` on the tracker store, or ``nothing`` when there is no tracker URL,
+    no database file or no ``events`` table (never an error, and nothing is created)."""
+    if not tracker_database_url:
+        return nothing
+    engine = _engine_if_present(tracker_database_url)
+    if engine is None:
+        return nothing
+    try:
+        events = _events_table(engine)
+        return nothing if events is None else work(engine, events)
+    finally:
+        engine.dispose()
+
+
 def erase_conversation(tracker_database_url: Optional[str], conversation_id: str) -> int:
     """Delete every tracker event of one conversation; returns the number of rows deleted.
 
     A missing database file or a missing ``events`` table means there is nothing to
     erase (0), not an error.
     """
-    if not tracker_database_url or not conversation_id:
-        return 0
-    engine = _engine_if_present(tracker_database_url)
-    if engine is None:
-        return 0
-    try:
-        events = _events_table(engine)
-        if events is None:
-            return 0
+    def work(engine: Engine, events: Table) -> int:
         with engine.begin() as connection:
             result = connection.execute(delete(events).where(events.c.sender_id == conversation_id))
             return int(result.rowcount or 0)
-    finally:
-        engine.dispose()
+
+    return _on_events(tracker_database_url, work, 0) if conversation_id else 0
 
 
 def purge_conversations(tracker_database_url: Optional[str], older_than_days: int,
@@ -78,20 +88,56 @@ def purge_conversations(tracker_database_url: Optional[str], older_than_days: in
     Whole conversations (by their latest event) rather than single old events, so an
     ongoing conversation is never cut in the middle. Returns rows deleted.
     """
-    if not tracker_database_url:
-        return 0
-    engine = _engine_if_present(tracker_database_url)
-    if engine is None:
-        return 0
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=older_than_days)
-    try:
-        events = _events_table(engine)
-        if events is None:
-            return 0
+
+    def work(engine: Engine, events: Table) -> int:
         stale = (select(events.c.sender_id).group_by(events.c.sender_id)
                  .having(func.max(events.c.timestamp) < cutoff.timestamp()))
         with engine.begin() as connection:
             result = connection.execute(delete(events).where(events.c.sender_id.in_(stale)))
             return int(result.rowcount or 0)
-    finally:
-        engine.dispose()
+
+    return _on_events(tracker_database_url, work, 0)
+
+
+def conversation_events(tracker_database_url: Optional[str], conversation_id: str,
+                        cipher: DataCipher) -> list[dict[str, Any]]:
+    """Every stored event of one conversation, decrypted, oldest first (for the desk's transcript)."""
+    def work(engine: Engine, events: Table) -> list[dict[str, Any]]:
+        with engine.connect() as connection:
+            rows = connection.execute(select(events.c.data).where(events.c.sender_id == conversation_id)
+                                      .order_by(events.c.id)).scalars().all()
+        return [json.loads(cipher.decrypt(data) if is_token(data) else data) for data in rows]
+
+    return _on_events(tracker_database_url, work, []) if conversation_id else []
+
+
+def transcript(events: list[dict[str, Any]]) -> list[tuple[str, str, float]]:
+    """(who, text, timestamp) of each message in the events: "person" or "assistant"."""
+    speakers = {"user": "person", "bot": "assistant"}
+    return [(speakers[event["event"]], str(event["text"]), float(event.get("timestamp") or 0))
+            for event in events if event.get("event") in speakers and event.get("text")]
+
+
+def reencrypt_conversations(tracker_database_url: Optional[str], old: DataCipher, new: DataCipher,
+                            batch: int = 500) -> int:
+    """Re-encrypt every event under ``new`` (clear rows from before encryption too), in one
+    transaction; returns how many rows. Raises DataKeyError, changing nothing, when ``old``
+    does not open a row."""
+    def work(engine: Engine, events: Table) -> int:
+        count = 0
+        with engine.begin() as connection:
+            last_id = 0
+            while True:
+                rows = connection.execute(select(events.c.id, events.c.data).where(events.c.id > last_id)
+                                          .order_by(events.c.id).limit(batch)).all()
+                if not rows:
+                    break
+                for row_id, data in rows:
+                    clear = old.decrypt(data) if is_token(data) else data
+                    connection.execute(update(events).where(events.c.id == row_id).values(data=new.encrypt(clear)))
+                    count += 1
+                last_id = rows[-1][0]
+        return count
+
+    return _on_events(tracker_database_url, work, 0)

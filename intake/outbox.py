@@ -70,7 +70,7 @@ class OutboxWorker:
     def _deliver(self, notification: PendingNotification, now: datetime) -> bool:
         notifier = self.notifiers[notification.channel]
         message = OutgoingMessage(reference=notification.reference, urgent=notification.urgent,
-                                  text=notification.summary)
+                                  text=notification.text)
         try:
             notifier.send(message)
         except Exception as error:  # NotifyError, or a bug in a notifier: both are retried

@@ -7,9 +7,11 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import func, select, update
 
+from intake.crypto import is_token
 from intake.database import SqlDatabase
 from intake.records import NOTIFY_DELIVERED, NOTIFY_FAILED, NOTIFY_PENDING, PendingNotification, utcnow
 from intake.schema import notifications_table, requests_table
+from intake.summary import notification_text
 
 
 class SqlOutboxStore(SqlDatabase):
@@ -26,7 +28,7 @@ class SqlOutboxStore(SqlDatabase):
         now = now or utcnow()
         query = (select(notifications_table.c.id, notifications_table.c.channel, notifications_table.c.attempts,
                         notifications_table.c.claim_version, requests_table.c.reference,
-                        requests_table.c.urgent, requests_table.c.summary)
+                        requests_table.c.urgent, requests_table.c.summary, requests_table.c.problem_type)
                  .join(requests_table, requests_table.c.id == notifications_table.c.request_id)
                  .where(notifications_table.c.status == NOTIFY_PENDING,
                         notifications_table.c.next_attempt_at <= now)
@@ -51,8 +53,18 @@ class SqlOutboxStore(SqlDatabase):
             if result.rowcount == 1:
                 claimed.append(PendingNotification(id=row["id"], reference=row["reference"], channel=row["channel"],
                                                    attempts=row["attempts"], urgent=row["urgent"],
-                                                   summary=row["summary"]))
+                                                   text=self._notification_text(row)))
         return claimed
+
+    def _notification_text(self, row: Any) -> str:
+        """What the channels send: by default no personal data (reference, URGENT, problem type, link
+        to the desk); the full summary only when firm.yml opts in (notifications.include_summary)."""
+        settings = self.settings  # type: ignore[attr-defined]
+        if settings.notifications.include_summary:
+            summary = row["summary"]
+            return self.cipher.decrypt(summary) if is_token(summary) else summary
+        return notification_text(row["reference"], urgent=row["urgent"], problem_type=row["problem_type"],
+                                 settings=settings)
 
     def mark_notification_delivered(self, notification_id: int, now: Optional[datetime] = None) -> None:
         """Record a successful delivery so the row is never sent again."""

@@ -78,6 +78,7 @@ class StoredRequest(ConsultationRequest):
     handled_at: Optional[datetime]
     summary: str
     notifications: tuple[NotificationState, ...] = field(default=())
+    assigned_to: Optional[str] = None
 
     def as_record(self) -> dict[str, Any]:
         """Flat field -> value mapping (times as ISO 8601 UTC) for exports."""
@@ -104,4 +105,4 @@ class PendingNotification:
     channel: str
     attempts: int
     urgent: bool
-    summary: str
+    text: str

@@ -20,23 +20,28 @@ from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Optional, Sequence
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from firm import Settings
+from intake.crypto import DataCipher, is_token
 from intake.database import SqlDatabase
 from intake.records import (NOTIFY_PENDING, STATUS_HANDLED, STATUS_NEW, ConsultationRequest, NotificationState,
                             StoredRequest, SubmitResult, utcnow)
 from intake.references import new_reference, normalize_reference
 from intake.request_checks import InvalidRequest, checked_request
-from intake.schema import audit_table, notifications_table, requests_table
+from intake.crypto import KEY_CHECK_TEXT
+from intake.schema import (audit_table, desk_users_table, key_check_table, notes_table, notifications_table,
+                           requests_table)
 from intake.spool import Spool, SpooledRequest
 from intake.summary import build_summary
 
 logger = logging.getLogger(__name__)
 
-ERASURE_SOURCES = ("admin", "chat")
+ERASURE_SOURCES = ("admin", "chat", "desk")
+# The columns of intake_requests stored encrypted (intake.crypto); email is also kept as a keyed hash.
+PERSONAL_FIELDS = ("full_name", "email", "phone", "current_country", "issuing_country", "description", "summary")
 
 
 def reference_hash(reference: str) -> str:
@@ -69,16 +74,42 @@ def _should_spool(error: SQLAlchemyError) -> bool:
 class SqlRequestStore(SqlDatabase):
     """The requests, their summaries and the audit log, on any SQLAlchemy database (SQLite file or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, settings: Settings, spool: Optional[Spool]) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: Engine, settings: Settings, spool: Optional[Spool],
+                 cipher: Optional[DataCipher] = None) -> None:
+        super().__init__(engine, cipher or (spool.cipher if spool is not None else None))
         self.settings = settings
         self.spool = spool
 
     def _audit(self, connection: Connection, action: str, source: str, count: int,
-               detail: Optional[str] = None, now: Optional[datetime] = None) -> None:
+               detail: Optional[str] = None, now: Optional[datetime] = None, actor: Optional[str] = None,
+               target: Optional[str] = None) -> None:
         connection.execute(insert(audit_table).values(
-            at=now or utcnow(), action=action, source=source, count=count, detail=detail))
-        logger.info("audit: %s by %s, %d request(s)", action, source, count)
+            at=now or utcnow(), action=action, source=source, count=count, detail=detail, actor=actor,
+            target=target))
+        logger.info("audit: %s by %s, %d request(s)", action, actor or source, count)
+
+    def audit(self, action: str, actor: str, *, source: str = "desk", reference: Optional[str] = None,
+              count: int = 0, detail: Optional[str] = None) -> None:
+        """Write one audit line: who, what, when, and which request as a one-way hash (no personal data)."""
+        with self._begin() as connection:
+            self._audit(connection, action, source, count, detail, actor=actor,
+                        target=reference_hash(reference) if reference else None)
+
+    # ------------------------------------------------------------------ encryption
+
+    def _sealed(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Column values with the personal fields encrypted and the email's lookup hash added."""
+        sealed = dict(values)
+        for name in PERSONAL_FIELDS:
+            if name in sealed:
+                sealed[name] = self.cipher.encrypt(sealed[name])
+        if "email" in values:
+            sealed["email_hash"] = self.cipher.lookup_hash(values["email"])
+        return sealed
+
+    def _open(self, value: Optional[str]) -> Optional[str]:
+        """The clear text of a stored personal value (rows written before encryption are clear text)."""
+        return self.cipher.decrypt(value) if is_token(value) else value
 
     # ------------------------------------------------------------------ submit
 
@@ -133,9 +164,9 @@ class SqlRequestStore(SqlDatabase):
                                     settings=self.settings, note=note)
             try:
                 with self._begin() as connection:
-                    result = connection.execute(insert(requests_table).values(
+                    result = connection.execute(insert(requests_table).values(**self._sealed(dict(
                         reference=candidate, status=STATUS_NEW, created_at=now, summary=summary,
-                        **{item.name: getattr(request, item.name) for item in fields(request)}))
+                        **{item.name: getattr(request, item.name) for item in fields(request)}))))
                     request_id = result.inserted_primary_key[0]
                     for channel in self.settings.notifications.enabled_channels():
                         connection.execute(insert(notifications_table).values(
@@ -204,7 +235,8 @@ class SqlRequestStore(SqlDatabase):
         rows = list(rows)
         states = self._notification_states(connection, [row["id"] for row in rows])
         names = {item.name for item in fields(StoredRequest)} - {"notifications"}
-        return [StoredRequest(**{name: row[name] for name in names},
+        return [StoredRequest(**{name: self._open(row[name]) if name in PERSONAL_FIELDS else row[name]
+                                 for name in names},
                               notifications=tuple(states.get(row["id"], ()))) for row in rows]
 
     def get(self, reference: str) -> Optional[StoredRequest]:
@@ -273,13 +305,14 @@ class SqlRequestStore(SqlDatabase):
             canonical = normalize_reference(reference, self.settings.intake.reference_prefix) or reference
             conditions.append(requests_table.c.reference == canonical)
         if email:
-            conditions.append(func.lower(requests_table.c.email) == email.strip().lower())
+            conditions.append(requests_table.c.email_hash == self.cipher.lookup_hash(email))
         if not conditions:
             raise ValueError("erase needs a conversation id, a reference or an email address")
         return or_(*conditions)
 
     def erase(self, conversation_id: Optional[str] = None, reference: Optional[str] = None,
-              email: Optional[str] = None, source: str = "admin", now: Optional[datetime] = None) -> int:
+              email: Optional[str] = None, source: str = "admin", now: Optional[datetime] = None,
+              actor: Optional[str] = None) -> int:
         """Delete matching requests (and their outbox rows and spool files); returns how many.
 
         Writes an audit line (time, "erasure", source, count, one-way hashes of the
@@ -305,10 +338,12 @@ class SqlRequestStore(SqlDatabase):
                                            email=email.strip() if email else None)
             hashes = ",".join(reference_hash(row[1]) for row in rows)
             self._audit(connection, "erasure", source, len(ids) + spooled,
-                        f"reference_sha256_16={hashes}" if hashes else None, now)
+                        f"reference_sha256_16={hashes}" if hashes else None, now, actor=actor,
+                        target=reference_hash(rows[0][1]) if len(rows) == 1 else None)
         return len(ids) + spooled
 
-    def purge_older_than(self, days: int, now: Optional[datetime] = None, source: str = "admin") -> int:
+    def purge_older_than(self, days: int, now: Optional[datetime] = None, source: str = "admin",
+                         actor: Optional[str] = None) -> int:
         """Delete requests received more than ``days`` days ago (retention); audited."""
         if days < 1:
             raise ValueError("days must be at least 1")
@@ -321,8 +356,38 @@ class SqlRequestStore(SqlDatabase):
                 connection.execute(delete(notifications_table).where(notifications_table.c.request_id.in_(ids)))
                 connection.execute(delete(requests_table).where(requests_table.c.id.in_(ids)))
             spooled = self.spool.purge_received_before(cutoff) if self.spool is not None else 0
-            self._audit(connection, "purge", source, len(ids) + spooled, f"older_than_days={days}", now)
+            self._audit(connection, "purge", source, len(ids) + spooled, f"older_than_days={days}", now,
+                        actor=actor)
         return len(ids) + spooled
+
+    # ------------------------------------------------------------------ key rotation
+
+    def reencrypt(self, new: DataCipher, actor: str = "admin") -> dict[str, int]:
+        """Re-encrypt every personal value (requests, notes, desk second factors) under ``new``, in one
+        transaction, and store ``new``'s key check. Raises DataKeyError, changing nothing, if the
+        current key does not open a value. The caller then switches INTAKE_DATA_KEY to ``new``."""
+        counts = {"requests": 0, "notes": 0, "users": 0}
+        with self._begin() as connection:
+            for row in connection.execute(select(requests_table)).mappings().all():
+                values = {name: self._open(row[name]) for name in PERSONAL_FIELDS}
+                sealed = {name: new.encrypt(value) for name, value in values.items()}
+                sealed["email_hash"] = new.lookup_hash(values["email"])
+                connection.execute(update(requests_table).where(requests_table.c.id == row["id"]).values(**sealed))
+                counts["requests"] += 1
+            for note_id, text in connection.execute(select(notes_table.c.id, notes_table.c.text)).all():
+                connection.execute(update(notes_table).where(notes_table.c.id == note_id)
+                                   .values(text=new.encrypt(self._open(text))))
+                counts["notes"] += 1
+            for user_id, secret in connection.execute(select(desk_users_table.c.id,
+                                                             desk_users_table.c.totp_secret)).all():
+                connection.execute(update(desk_users_table).where(desk_users_table.c.id == user_id)
+                                   .values(totp_secret=new.encrypt(self._open(secret))))
+                counts["users"] += 1
+            connection.execute(update(key_check_table).where(key_check_table.c.id == 1).values(
+                token=new.encrypt(KEY_CHECK_TEXT), fingerprint=new.fingerprint))
+            self._audit(connection, "rotate-key", "admin", counts["requests"],
+                        f"new_key_fingerprint={new.fingerprint}", actor=actor)
+        return counts
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         """The latest audit lines (newest first), e.g. to show that an erasure happened."""

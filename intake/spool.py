@@ -5,6 +5,9 @@ form, their request is written here (one JSON file per conversation, written
 atomically, readable only by this user) and the person still gets a reference. The
 outbox worker moves spooled requests into the database once it is back. Erasure and
 retention apply here too, so the spool never keeps what the database would not.
+
+Each file is a Fernet token (intake.crypto) of the JSON: the spool on disk is encrypted like
+the database. A file this key cannot open is kept, untouched, for the right key.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Optional
+
+from intake.crypto import DataCipher, DataKeyError, cipher_from_environment, is_token
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +47,9 @@ def _file_name(conversation_id: str) -> str:
 class Spool:
     """Durable JSON files in ``directory``; safe for one writer per conversation."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cipher: Optional[DataCipher] = None) -> None:
         self.directory = Path(directory)
+        self.cipher = cipher or cipher_from_environment()
 
     def _ensure_directory(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -58,10 +64,15 @@ class Spool:
         target = self.directory / _file_name(str(request["conversation_id"]))
         payload = {"format": FORMAT_VERSION, "reference": reference,
                    "received_at": received_at.isoformat(), "request": request}
+        self._write(target, payload)
+        return target
+
+    def _write(self, target: Path, payload: dict[str, Any]) -> None:
+        sealed = self.cipher.encrypt_bytes(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
         handle, temp_name = tempfile.mkstemp(prefix=".incoming-", dir=self.directory)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(payload, stream, ensure_ascii=False)
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(sealed)
                 stream.flush()
                 os.fsync(stream.fileno())
             os.chmod(temp_name, 0o600)
@@ -69,7 +80,15 @@ class Spool:
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
-        return target
+
+    def reencrypt(self, new: "Spool") -> int:
+        """Rewrite every spool file under ``new``'s key (key rotation); returns how many."""
+        count = 0
+        for item in list(self.items()):
+            new._write(item.path, {"format": FORMAT_VERSION, "reference": item.reference,
+                                   "received_at": item.received_at.isoformat(), "request": item.request})
+            count += 1
+        return count
 
     def find(self, conversation_id: str) -> Optional[SpooledRequest]:
         """The spooled request of this conversation, if any."""
@@ -115,14 +134,18 @@ class Spool:
                 purged += 1
         return purged
 
-    @staticmethod
-    def _read(path: Path) -> Optional[SpooledRequest]:
+    def _read(self, path: Path) -> Optional[SpooledRequest]:
         try:
-            payload = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
+            payload = json.loads(self.cipher.decrypt_bytes(raw) if is_token(raw) else raw.decode("utf-8"))
             return SpooledRequest(path=path, reference=payload["reference"],
                                   received_at=datetime.fromisoformat(payload["received_at"]),
                                   request=payload["request"])
         except FileNotFoundError:
+            return None
+        except DataKeyError as error:
+            logger.error("Spool file %s is not opened by this data key and is kept for the right key: %s",
+                         path, error)
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
             logger.error("Unreadable spool file %s kept for inspection: %s", path, error)

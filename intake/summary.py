@@ -3,7 +3,9 @@
 Why: the lawyers read it in an email or a Slack message, often on a phone, and must
 see at a glance whether someone is in custody. It is built once, at submit time, and
 stored with the request so every channel sends exactly the same, complete text. The
-text is plain: whatever the person typed (HTML, code, RTL text) is shown literally.
+text is plain: whatever the person typed (HTML, code, RTL text) is shown literally. It is
+stored encrypted and shown in the desk; notifications carry ``notification_text`` instead
+(no personal data) unless firm.yml opts in to the full summary.
 """
 
 from __future__ import annotations
@@ -26,6 +28,29 @@ def summary_title(reference: str, urgent: bool) -> str:
     """First line of the summary, also used as the email subject (no personal data in it)."""
     title = f"New consultation request {reference}"
     return f"URGENT — {title}" if urgent else title
+
+
+def desk_link(reference: str, settings: Settings) -> str:
+    """The address of a request in the firm's desk (``desk.public_url`` in firm.yml)."""
+    return f"{settings.desk.public_url.rstrip('/')}/requests/{reference}"
+
+
+def notification_text(reference: str, *, urgent: bool, problem_type: str, settings: Optional[Settings] = None) -> str:
+    """What email and Slack carry by default: nothing personal, only what tells a lawyer to look.
+
+    Why: a notification passes through mail servers, phones and Slack's cloud; the person's name,
+    contacts and story stay in the desk, behind a login and a second factor.
+    """
+    settings = settings or get_settings()
+    problem = settings.problem_type(problem_type)
+    problem_label = problem.label if problem else problem_type
+    return "\n".join([
+        summary_title(reference, urgent),
+        f"Priority: {'URGENT' if urgent else 'normal'}",
+        f"Reference: {reference}",
+        f"Problem: {problem_label}",
+        f"Open it in the desk: {desk_link(reference, settings)}",
+    ])
 
 
 def build_summary(request: ConsultationRequest, reference: str, *, urgent: bool, received_at: datetime,

@@ -58,6 +58,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import yaml
 from sqlalchemy.engine import URL, make_url
 
+from intake.crypto import KEY_ENV, DataKeyError
 from ops.stack import PROJECT_ROOT, Stack, free_port, tail, wait_for_http
 
 POSTGRES_SCRIPT = PROJECT_ROOT / "scripts" / "services" / "postgres.sh"
@@ -500,8 +501,16 @@ class ScaleOut:
             + yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     def env(self) -> Dict[str, str]:
-        """What every Rasa and action server of this stack gets (on top of ops.stack's env)."""
+        """What every Rasa and action server of this stack gets (on top of ops.stack's env).
+
+        INTAKE_DATA_KEY is required: the servers share one data key, so no per-server default."""
+        key = self.extra_env.get(KEY_ENV) or os.environ.get(KEY_ENV)
+        if not key:
+            raise DataKeyError(
+                f"The scale-out mode needs {KEY_ENV}: the one data key every server encrypts personal data "
+                "with (`python -m intake.admin generate-key` prints a new one; keep it in your secret store).")
         env = {
+            KEY_ENV: key,
             "TRACKER_DATABASE_URL": self.tracker_url,
             "DATABASE_URL": self.intake_url,
             "ACTION_ENDPOINT_URL": self.action_url,
@@ -755,6 +764,9 @@ def main() -> None:
     parser.add_argument("--lock-store", default=os.environ.get("SCALEOUT_LOCK_STORE", "rasa_server.stores.lock_store.AtomicRedisLockStore"),
                         help="the lock store's type in endpoints.yml (default: redis)")
     args = parser.parse_args()
+    if not os.environ.get(KEY_ENV):
+        sys.exit(f"scale-out: {KEY_ENV} is not set. Every server encrypts personal data with this one key: "
+                 f"export {KEY_ENV}=\"$(python -m intake.admin generate-key)\" and keep it safe (docs/desk.md).")
     try:
         stack = ScaleOut(args.run_dir, args.rasa_servers, args.action_servers, port=args.port,
                          given_tracker_url=args.tracker_database_url, given_intake_url=args.database_url,

@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from intake.crypto import KEY_ENV, ensure_key_file
 from ops.credentials import credentials_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +105,26 @@ class Stack:
     # ("rasa" or "actions") with its own endpoints file; by default a Stack starts them all
     # (the action server only when the endpoints file does not run the actions in-process).
     endpoints: Path = PROJECT_ROOT / "endpoints.yml"
-    roles: Tuple[str, ...] = ("actions", "rasa", "widget")
+    roles: Tuple[str, ...] = ("actions", "rasa", "widget", "desk")
+    # The firm's desk (desk/); None: not started.
+    desk_port: Optional[int] = None
+
+    @property
+    def desk_url(self) -> str:
+        return f"http://127.0.0.1:{self.desk_port}"
+
+    def data_key(self) -> str:
+        """INTAKE_DATA_KEY from the environment, else the embedded default: a key kept in
+        run_dir/data.key (0600), created on first start, and said so."""
+        if os.environ.get(KEY_ENV):
+            return os.environ[KEY_ENV]
+        path = self.run_dir / "data.key"
+        key, created = ensure_key_file(path)
+        if created:
+            print(f"Created a new data key in {path} (mode 0600): it encrypts the personal data in "
+                  f"{self.run_dir}. Keep it; without it the requests and conversations cannot be read. "
+                  f"Set {KEY_ENV} to use another one.", flush=True)
+        return key
 
     @property
     def rasa_url(self) -> str:
@@ -133,8 +153,12 @@ class Stack:
                 or f"sqlite:///{run / 'tracker.db'}",
                 "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{run / 'intake.db'}",
                 "RASA_URL": self.rasa_url,
+                KEY_ENV: self.data_key(),
+                "DESK_SECRET_KEY_FILE": env.get("DESK_SECRET_KEY_FILE") or str(run / "desk_secret.key"),
             }
         )
+        if self.desk_port:
+            env.setdefault("DESK_PUBLIC_URL", self.desk_url)
         env.update(self.extra_env)
         return env
 
@@ -174,6 +198,13 @@ class Stack:
                     logs / "widget.log",
                 )
             )
+        if "desk" in self.roles and self.desk_port:
+            planned.append(Service(
+                "desk",
+                [str(VENV_BIN / "python"), "-m", "desk", "--port", str(self.desk_port)],
+                f"{self.desk_url}/health",
+                logs / "desk.log",
+            ))
         return planned
 
     def start(self, timeout: float = 180) -> "Stack":
@@ -217,11 +248,16 @@ def main() -> None:
     parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
     parser.add_argument("--widget-port", type=int, default=int(os.environ.get("WIDGET_PORT", 8080)))
+    parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 8090)))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     from ops.supervise import Supervisor
 
-    stack = Stack(args.rasa_port, args.action_port, args.widget_port, PROJECT_ROOT / ".run")
+    # The desk on plain http://127.0.0.1 (development): its cookies cannot be Secure-only. Behind
+    # the firm's TLS proxy, start it with DESK_SECURE_COOKIES unset (firm.yml: secure_cookies: true).
+    stack = Stack(args.rasa_port, args.action_port, args.widget_port, PROJECT_ROOT / ".run",
+                  desk_port=args.desk_port,
+                  extra_env={"DESK_SECURE_COOKIES": os.environ.get("DESK_SECURE_COOKIES", "false")})
     supervisor = Supervisor(stack)
     stopping = False
 
@@ -251,6 +287,8 @@ def main() -> None:
         print(f"  action server  {stack.action_url}/health")
     else:
         print("  custom actions inside the Rasa server (endpoints.yml: actions_module)")
+    if "desk" in names:
+        print(f"  firm's desk    {stack.desk_url}/  (accounts: python -m intake.admin user add NAME)")
     print("A server that stops is started again. Press Ctrl-C to stop.", flush=True)
     while True:
         signal.pause()

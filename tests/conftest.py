@@ -10,6 +10,10 @@ from typing import Iterator
 
 import pytest
 
+# Personal data is encrypted at rest under INTAKE_DATA_KEY (intake/crypto.py): the tests use a
+# fixed key of their own unless the shell gives one. The stack fixture's servers inherit it.
+os.environ.setdefault("INTAKE_DATA_KEY", "dGVzdC1vbmx5LWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc=")
+
 from ops.stack import PROJECT_ROOT, Stack, free_port
 from tests.chat import Chat
 from tests.intake_support import intake_settings, intake_store  # noqa: F401  (pytest finds fixtures by name)

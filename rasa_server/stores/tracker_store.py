@@ -13,6 +13,11 @@ that conversation gets it back after one indexed query that proves the database 
 nothing newer (another Rasa server, an erasure or the staff tool may have written since).
 Only the new events are inserted. The database stays the record: a restarted server, or one
 that never saw the conversation, reads it from there as Rasa does.
+
+Encryption at rest: every event's JSON (`data`: the messages, the form's slots) is stored as a
+Fernet token under INTAKE_DATA_KEY (intake/crypto.py); rows written before encryption (clear
+JSON) are still read. The server stops at start-up, with a clear message, when the key is
+missing or does not open the newest stored event.
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.utils.cli import print_error_and_exit
 
+from intake.crypto import DataCipher, DataKeyError, cipher_from_environment, is_token
 from rasa_server.stores.tracker_cache import Entry, TrackerCache
 
 logger = logging.getLogger(__name__)
@@ -101,6 +107,41 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             self.engine = sqlite_engine(self.engine.url)
             self.sessionmaker = sessionmaker(bind=self.engine)
         self.cache: TrackerCache[DialogueStateTracker] = TrackerCache(int(cache_events))
+        try:
+            self.cipher: DataCipher = cipher_from_environment()
+            self.check_key()
+        except DataKeyError as error:
+            print_error_and_exit(f"Cannot open the conversations in the tracker store: {error}")
+
+    def check_key(self) -> None:
+        """DataKeyError unless the data key opens the newest encrypted event (if any)."""
+        table = self.SQLEvent.__table__
+        with self.engine.connect() as connection:
+            if not sa.inspect(connection).has_table(table.name):
+                return
+            latest = connection.execute(
+                sa.select(table.c.data).where(table.c.data.like("gAAAAA%"))
+                .order_by(table.c.id.desc()).limit(1)
+            ).scalar()
+        if latest is not None:
+            self.cipher.decrypt(latest)
+
+    def _event_data(self, data: Text) -> Dict[Text, Any]:
+        """The event dict of a stored row (encrypted, or clear JSON from before encryption)."""
+        return json.loads(self.cipher.decrypt(data) if is_token(data) else data)
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        """Rasa's, reading encrypted rows."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [self._event_data(row.data) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
 
     @contextlib.contextmanager
     def session_scope(self) -> Iterator[Session]:
@@ -153,7 +194,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         if not rows or not self.domain:
             return None
         tracker = DialogueStateTracker.from_dict(
-            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+            sender_id, [self._event_data(row.data) for row in rows], self.domain.slots
         )
         setattr(tracker, STORED_EVENTS_ATTRIBUTE, len(tracker.events))
         return tracker
@@ -189,7 +230,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
                 stored = self._event_query(
                     session, tracker.sender_id, fetch_events_from_all_sessions=False
                 ).count()
-        rows = [self._row(tracker.sender_id, event)
+        rows = [self._row(tracker.sender_id, event, self.cipher)
                 for event in itertools.islice(tracker.events, stored, None)]
         # SQLAlchemy Core, not the ORM: a third of the cost, for the same rows.
         with self.engine.begin() as connection:
@@ -198,8 +239,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             return self._latest_event_id(connection, tracker.sender_id)
 
     @staticmethod
-    def _row(sender_id: Text, event: Event) -> Dict[Text, Any]:
-        """The row Rasa's SQLTrackerStore writes for an event (same columns, same JSON)."""
+    def _row(sender_id: Text, event: Event, cipher: Optional[DataCipher] = None) -> Dict[Text, Any]:
+        """The row Rasa's SQLTrackerStore writes for an event (same columns), its JSON encrypted."""
         data = event.as_dict()
         return {
             "sender_id": sender_id,
@@ -207,7 +248,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             "timestamp": data.get("timestamp"),
             "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
             "action_name": data.get("name"),
-            "data": json.dumps(data),
+            "data": cipher.encrypt(json.dumps(data)) if cipher is not None else json.dumps(data),
         }
 
     def _delete_events(self, sender_id: Text) -> int:

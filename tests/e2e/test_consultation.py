@@ -6,6 +6,8 @@ import json
 import re
 import sqlite3
 import urllib.error
+import uuid
+from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
@@ -14,6 +16,7 @@ from intake.store import open_store
 from intake.store_interface import IntakeStore
 from ops.stack import Stack, free_port
 from tests.chat import Chat
+from tests.unit.test_encryption_at_rest import assert_no_clear_text, raw_database, raw_files
 
 REFERENCE = re.compile(r"\bIC-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 
@@ -231,3 +234,29 @@ def test_full_request_is_stored_in_postgresql(postgres_stack: Stack, intake_post
     reference = REFERENCE.search(fill(chat)).group(0)
     row = open_store(intake_postgres_url).get(reference)
     assert row is not None and row.full_name == "Maria Ivanova"
+
+
+def known_consultation(stack: Stack) -> Tuple[str, Tuple[str, str, str]]:
+    """A full consultation with a name, email and story found nowhere else; returns its reference."""
+    token = uuid.uuid4().hex[:10]
+    known = ("Zarina Kholmatova", f"zarina.{token}@example.org", f"Held in Dubai since Monday, file {token}")
+    reply = fill(Chat(stack.rasa_url), {2: known[0], 3: known[1], 8: known[2]})
+    return REFERENCE.search(reply).group(0), known
+
+
+def test_a_consultation_leaves_no_personal_data_in_clear_in_the_sqlite_files(stack: Stack) -> None:
+    reference, known = known_consultation(stack)
+    assert store_of(stack).get(reference).description == known[2]
+    for name in ("intake.db", "tracker.db"):
+        files = [path for path in Path(stack.run_dir).iterdir() if path.name.startswith(name)]
+        assert_no_clear_text(b"".join(path.read_bytes() for path in files), known)
+    spool = Path(stack.run_dir) / "spool"
+    if spool.exists():
+        assert_no_clear_text(raw_files(spool), known)
+
+
+def test_a_consultation_leaves_no_personal_data_in_clear_in_postgresql(postgres_stack: Stack,
+                                                                       intake_postgres_url: str) -> None:
+    reference, known = known_consultation(postgres_stack)
+    assert open_store(intake_postgres_url).get(reference).email == known[1]
+    assert_no_clear_text(raw_database(intake_postgres_url), known)

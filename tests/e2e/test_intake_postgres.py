@@ -11,7 +11,9 @@ from tests.unit.test_intake_outbox import (  # noqa: F401  (pytest collects them
     receiver,
     test_an_urgent_request_reaches_the_lawyers_mailbox_once,
     test_a_mail_server_that_is_down_does_not_break_the_worker,
-    test_slack_gets_the_summary_with_the_persons_text_shown_literally,
+    test_slack_gets_the_reference_and_link_and_nothing_personal,
+    test_slack_shows_the_persons_text_literally_when_the_summary_is_opted_in,
+    test_the_firm_may_opt_in_to_the_full_summary_with_a_warning,
     test_receiver_down_request_kept_retried_and_delivered_exactly_once,
     test_failures_back_off_exponentially_up_to_the_cap_then_give_up_visibly,
     test_a_missing_webhook_secret_keeps_the_notification_waiting,
@@ -43,4 +45,16 @@ from tests.unit.test_intake_storage import (  # noqa: F401  (pytest collects the
     test_a_conversation_is_erased_from_the_tracker_store,
     test_old_conversations_are_purged_whole,
     test_a_missing_tracker_store_means_nothing_to_erase,
+)
+from tests.unit.test_encryption_at_rest import (  # noqa: F401  (pytest collects them here, with this folder's fixtures)
+    test_requests_notes_and_conversations_are_not_stored_in_clear,
+    test_the_spool_on_disk_is_encrypted_and_still_moved_in,
+    test_a_wrong_key_stops_the_store_and_changes_nothing,
+    test_key_rotation_re_encrypts_every_row_and_the_old_key_opens_nothing,
+)
+from tests.unit.test_desk import (  # noqa: F401  (pytest collects them here, with this folder's fixtures)
+    desk,
+    test_a_lawyer_assigns_notes_and_handles_but_may_not_erase_or_export,
+    test_five_wrong_passwords_lock_the_account_and_are_logged,
+    test_logging_out_ends_the_session_even_for_a_copied_cookie,
 )

@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
+from intake.crypto import cipher_from_environment, is_token
 from ops.scaleout import ScaleOut
 from ops.stack import PROJECT_ROOT
 from tests.conftest import train_once
@@ -148,8 +149,10 @@ def tracker_events(tracker_url: str, senders: Sequence[str]) -> Dict[str, List[T
     finally:
         engine.dispose()
     found: Dict[str, List[Tuple[int, str, Optional[str], float, str]]] = {sender: [] for sender in senders}
+    cipher = cipher_from_environment()  # the events' JSON is encrypted at rest (intake/crypto.py)
     for row in rows:
-        found[row.sender_id].append((row.id, row.type_name, row.action_name, row.timestamp, row.data))
+        data = cipher.decrypt(row.data) if is_token(row.data) else row.data
+        found[row.sender_id].append((row.id, row.type_name, row.action_name, row.timestamp, data))
     return found
 
 

@@ -21,6 +21,7 @@ import pytest
 import redis
 
 from firm import load_settings, response_variables
+from intake.spool import Spool
 from intake.store import SqlIntakeStore, open_store
 from ops.scaleout import ScaleOut
 from tests.e2e.test_consultation import REFERENCE, STEPS, fill
@@ -209,7 +210,8 @@ def test_intake_database_down_at_submit_request_is_spooled_and_stored_once_later
         FAULTS["intake database down at submit"] = answer
         reference = REFERENCE.search(answer).group(0)
         spooled = list(scaleout.spool_dir.glob("*.json"))
-        assert len(spooled) == 1 and reference in spooled[0].read_text()
+        assert len(spooled) == 1 and [item.reference for item in Spool(scaleout.spool_dir).items()] == [reference]
+        assert reference not in spooled[0].read_text()          # the spool on disk is encrypted
         time.sleep(6)  # a worker run while the database is still down must keep it spooled
         assert len(list(scaleout.spool_dir.glob("*.json"))) == 1
     finally:

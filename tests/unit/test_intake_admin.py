@@ -248,3 +248,51 @@ def test_broken_settings_and_unreachable_databases_fail_with_a_clear_message(cli
 
     down = cli.run("--database-url", "postgresql://postgres@127.0.0.1:1/none", "list")
     assert down.returncode == 1 and down.stderr.strip().startswith("Could not use the intake database:")
+
+
+# --------------------------------------------------------------------------- desk accounts, data key
+
+
+def test_user_add_takes_the_password_from_stdin_and_prints_the_otpauth_uri_and_qr(cli: Cli, tmp_path: Path) -> None:
+    import pyotp
+
+    from desk import accounts
+    qr = tmp_path / "lena.svg"
+    done = subprocess.run([sys.executable, "-m", "intake.admin", "user", "add", "lena", "--role", "admin",
+                           "--password-stdin", "--qr", str(qr)], cwd=PROJECT_ROOT, env=cli.env,
+                          input="a long enough password\n", capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    uri = next(line for line in done.stdout.splitlines() if line.startswith("otpauth://totp/"))
+    assert b"<svg" in qr.read_bytes() and (qr.stat().st_mode & 0o777) == 0o600
+    store = cli.store()
+    user = accounts.find_user(store, "lena")
+    assert user.role == "admin" and not user.disabled
+    assert accounts.check_second_factor(store, user, pyotp.parse_uri(uri).now())
+    short = cli.run("user", "add", "omar", "--password-stdin")
+    assert short.returncode == 1 and "at least 12 characters" in short.stderr
+    assert "already a user lena" in subprocess.run(
+        [sys.executable, "-m", "intake.admin", "user", "add", "lena", "--password-stdin"], cwd=PROJECT_ROOT,
+        env=cli.env, input="another long password\n", capture_output=True, text=True, timeout=120).stderr
+    assert cli.run("user", "disable", "lena").returncode == 0
+    assert accounts.find_user(store, "lena").disabled
+    reset = cli.run("user", "reset-2fa", "lena")
+    assert reset.returncode == 0 and "otpauth://totp/" in reset.stdout
+    assert "lena" in cli.run("user", "list").stdout
+    assert cli.run("user", "disable", "nobody").returncode == 1
+    store.close()
+
+
+def test_check_warns_when_notifications_carry_the_full_summary(cli: Cli, tmp_path: Path) -> None:
+    data = yaml.safe_load(Path(cli.env["FIRM_SETTINGS"]).read_text(encoding="utf-8"))
+    data["notifications"]["include_summary"] = True
+    data["notifications"]["email"]["enabled"] = True
+    Path(cli.env["FIRM_SETTINGS"]).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert "include_summary is true" in cli.run("check").stdout
+
+
+def test_without_the_data_key_the_cli_says_so(cli: Cli) -> None:
+    env = {key: value for key, value in cli.env.items() if key != "INTAKE_DATA_KEY"}
+    done = subprocess.run([sys.executable, "-m", "intake.admin", "list"], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "INTAKE_DATA_KEY is not set" in done.stderr
+    assert len(cli.run("generate-key").stdout.strip()) == 44

@@ -70,9 +70,31 @@ def test_an_urgent_request_reaches_the_lawyers_mailbox_once(intake_database_url:
     assert message["Subject"] == f"URGENT — New consultation request {reference}"
     assert message["To"] == "lawyers@firm.test" and message["Importance"] == "high"
     body = message.get_content()
-    assert "Name: Андрей Сидоров" in body and "<b>Held</b> at the airport since 6am" in body
-    assert body.startswith("URGENT —")
+    # By default a notification carries no personal data: the reference, URGENT, the problem
+    # type and the link to the request in the desk.
+    assert body.startswith("URGENT —") and reference in body
+    assert f"{settings.desk.public_url}/requests/{reference}" in body
+    assert "Detained now" in body
+    raw = message.as_string()
+    for personal in ("Андрей", "Сидоров", "Held", "maria@example.com", "+442079460958", "Spain"):
+        assert personal not in raw and personal not in body
     assert state(store, reference, "email").status == "delivered"
+    store.close()
+
+
+def test_the_firm_may_opt_in_to_the_full_summary_with_a_warning(intake_database_url: str, intake_settings: Settings,
+                                                                inbox: SmtpInbox) -> None:
+    from firm import notification_warnings
+    settings = with_channels(intake_settings, email=True, smtp_host="127.0.0.1", smtp_port=inbox.port,
+                             from_address="assistant@firm.test", to=("lawyers@firm.test",))
+    settings = replace(settings, notifications=replace(settings.notifications, include_summary=True))
+    store = open_store(intake_database_url, settings)
+    store.submit(make_request(problem_type="detained_now", full_name="Андрей Сидоров",
+                              description="<b>Held</b> at the airport since 6am"))
+    assert OutboxWorker(store, notifiers_from_settings(settings, environ={}), settings).run_once() == 1
+    body = inbox.messages[0].get_content()
+    assert "Name: Андрей Сидоров" in body and "<b>Held</b> at the airport since 6am" in body
+    assert any("include_summary" in warning for warning in notification_warnings(settings, environ={}))
     store.close()
 
 
@@ -91,16 +113,31 @@ def test_a_mail_server_that_is_down_does_not_break_the_worker(intake_database_ur
 # --------------------------------------------------------------------------- slack webhook
 
 
-def test_slack_gets_the_summary_with_the_persons_text_shown_literally(intake_database_url: str, intake_settings: Settings,
-                                                                     receiver: WebhookReceiver) -> None:
+def test_slack_gets_the_reference_and_link_and_nothing_personal(intake_database_url: str, intake_settings: Settings,
+                                                               receiver: WebhookReceiver) -> None:
     store = open_store(intake_database_url, slack_settings(intake_settings))
     reference = store.submit(make_request(description="<!channel> see <https://evil.test|here> & more")).reference
     assert slack_worker(store, receiver.url).run_once() == 1
     assert len(receiver.bodies) == 1
     payload = receiver.bodies[0]
     assert payload["mrkdwn"] is False
-    assert reference in payload["text"] and "Name: Maria Ivanova" in payload["text"]
-    assert "&lt;!channel&gt; see &lt;https://evil.test|here&gt; &amp; more" in payload["text"]
+    assert reference in payload["text"] and f"/requests/{reference}" in payload["text"]
+    for personal in ("Maria", "Ivanova", "maria@example.com", "+442079460958", "Spain", "Russia", "channel",
+                     "evil.test"):
+        assert personal not in payload["text"]
+    store.close()
+
+
+def test_slack_shows_the_persons_text_literally_when_the_summary_is_opted_in(
+        intake_database_url: str, intake_settings: Settings, receiver: WebhookReceiver) -> None:
+    settings = slack_settings(intake_settings)
+    settings = replace(settings, notifications=replace(settings.notifications, include_summary=True))
+    store = open_store(intake_database_url, settings)
+    store.submit(make_request(description="<!channel> see <https://evil.test|here> & more"))
+    assert slack_worker(store, receiver.url).run_once() == 1
+    text = receiver.bodies[0]["text"]
+    assert "Name: Maria Ivanova" in text
+    assert "&lt;!channel&gt; see &lt;https://evil.test|here&gt; &amp; more" in text
     store.close()
 
 
