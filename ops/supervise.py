@@ -1,4 +1,5 @@
-"""Keeps the one-machine mode's servers running: a server that died is started again.
+"""Runs the one-machine mode in the foreground (`python -m ops.supervise`, scripts/run.sh) and
+keeps its servers running: a server that died is started again.
 
 One watcher thread per server (a restart waits until the server answers, up to minutes for
 the Rasa server's model, and must not hold up the others). Restarts back off, 1, 2, 4 ... s
@@ -14,12 +15,15 @@ and the consultation requests live in the databases, not in a process.
 """
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 import time
-from ops.stack import Service, Stack
+
+from ops.stack import PROJECT_ROOT, Service, Stack
 
 logger = logging.getLogger("ops.supervise")
 
@@ -89,3 +93,56 @@ def kill(service: Service) -> None:
     if service.process and service.process.poll() is None:
         os.killpg(service.process.pid, signal.SIGKILL)
         service.process.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the assistant until Ctrl-C.")
+    parser.add_argument("--rasa-port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
+    parser.add_argument("--action-port", type=int, default=int(os.environ.get("ACTION_PORT", 5055)))
+    parser.add_argument("--widget-port", type=int, default=int(os.environ.get("WIDGET_PORT", 8080)))
+    parser.add_argument("--desk-port", type=int, default=int(os.environ.get("DESK_PORT", 8090)))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    # The desk on plain http://127.0.0.1 (development): its cookies cannot be Secure-only. Behind
+    # the firm's TLS proxy, start it with DESK_SECURE_COOKIES unset (firm.yml: secure_cookies: true).
+    stack = Stack(args.rasa_port, args.action_port, args.widget_port, PROJECT_ROOT / ".run",
+                  desk_port=args.desk_port,
+                  extra_env={"DESK_SECURE_COOKIES": os.environ.get("DESK_SECURE_COOKIES", "false")})
+    supervisor = Supervisor(stack)
+    stopping = False
+
+    def shutdown(*_: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nStopping…", flush=True)
+            supervisor.stop()
+            stack.stop()
+            sys.exit(0)
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        stack.start()
+    except RuntimeError as error:
+        sys.exit(f"Could not start the assistant: {error}")
+    supervisor.start()
+    names = {service.name for service in stack.services}
+    print(f"\nThe assistant is running (logs in {stack.run_dir / 'logs'}):")
+    print(f"  REST webhook   {stack.rasa_url}/webhooks/rest/webhook")
+    print(f"  socket.io      {stack.rasa_url}/socket.io")
+    if "widget page" in names:
+        print(f"  chat widget    {stack.widget_url}")
+    if "action server" in names:
+        print(f"  action server  {stack.action_url}/health")
+    else:
+        print("  custom actions inside the Rasa server (endpoints.yml: actions_module)")
+    if "desk" in names:
+        print(f"  firm's desk    {stack.desk_url}/  (accounts: python -m intake.admin user add NAME)")
+    print("A server that stops is started again. Press Ctrl-C to stop.", flush=True)
+    while True:
+        signal.pause()
+
+
+if __name__ == "__main__":
+    main()

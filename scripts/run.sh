@@ -4,4 +4,4 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 prepare_project
 train_if_needed
-exec "$VENV/bin/python" -m ops.stack
+exec "$VENV/bin/python" -m ops.supervise

@@ -125,8 +125,8 @@ def test_deep_in_a_long_form_the_rules_still_see_the_form(
 
     for event in rejected("ask_legal_advice"):
         tracker.update(event)
-    assert predicted() == "utter_legal_advice"
-    tracker.update(ActionExecuted("utter_legal_advice"))
+    assert predicted() == "action_own_case"
+    tracker.update(ActionExecuted("action_own_case"))
     assert predicted() == form  # outside the form: action_offer_consultation
     for event in [ActionExecuted(form)] + rejected("cancel"):
         tracker.update(event)
