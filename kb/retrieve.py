@@ -32,8 +32,13 @@ def phrase_score(phrases: Iterable[str], text_key: str) -> int:
 def best_fact(kb: Knowledge, text: str, topic_ids: Iterable[str], minimum: int = 1) -> Fact | None:
     """The fact of these topics that the text asks for most, or None when none scores
     ``minimum``."""
-    score, fact = _best_fact(kb, normalize(text or ""), topic_ids)
+    score, fact = scored_fact(kb, text, topic_ids)
     return fact if score >= minimum else None
+
+
+def scored_fact(kb: Knowledge, text: str, topic_ids: Iterable[str]) -> tuple[int, Fact | None]:
+    """The best fact of these topics for the text, with its score (0, None: none asked)."""
+    return _best_fact(kb, normalize(text or ""), topic_ids)
 
 
 def _best_fact(kb: Knowledge, text_key: str, topic_ids: Iterable[str]) -> tuple[int, Fact | None]:

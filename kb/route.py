@@ -12,8 +12,8 @@ from typing import Callable, Mapping
 
 from kb import answers
 from kb.knowledge import Knowledge
-from kb.model import Answer
-from kb.retrieve import TopicHit, best_fact, topics_in_text
+from kb.model import Answer, Fact
+from kb.retrieve import TopicHit, best_fact, phrase_score, scored_fact, topics_in_text
 from kb.text import normalize
 
 
@@ -101,8 +101,7 @@ def answer(kb: Knowledge, routes: Mapping[str, Route], message: Message) -> Answ
             return answers.answer_membership(kb, mention.query, message.text)
     family = route.topic or COMPUTED_TOPICS.get(route.answer or "")
     if family is not None:
-        fact = best_fact(kb, message.text, [family, *kb.topic(family).related]) \
-            or best_fact(kb, message.text, kb.topics, minimum=STRONG_SCORE)
+        fact = _fact_asked(kb, family, message.text)
         if fact is not None:
             return answers.answer_fact(kb, fact)
         picked = answers.pick_topic(kb, family, message.text)
@@ -116,6 +115,21 @@ def answer(kb: Knowledge, routes: Mapping[str, Route], message: Message) -> Answ
     if route.last_topic and last and not last.startswith(answers.COUNTRY_REF_PREFIX):
         return answers.answer_topic(kb, last, detail=True)
     return None
+
+
+def _fact_asked(kb: Knowledge, topic_id: str, text: str) -> Fact | None:
+    """The fact a question about this topic asks for: one of the topic's own facts; else a
+    fact of a related topic, or one the words name clearly (STRONG_SCORE), that the words fit
+    better than the topic's own keywords."""
+    own = best_fact(kb, text, [topic_id])
+    if own is not None:
+        return own
+    score, other = scored_fact(kb, text, kb.topic(topic_id).related)
+    if other is None:
+        score, other = scored_fact(kb, text, kb.topics)
+        if score < STRONG_SCORE:
+            return None
+    return other if score > phrase_score(kb.topic(topic_id).keywords, normalize(text)) else None
 
 
 def _topic_answer(kb: Knowledge, topic_id: str) -> Answer:
