@@ -20,13 +20,14 @@ from kb.text import contains_phrase, normalize
 
 
 def phrase_score(phrases: Iterable[str], text_key: str) -> int:
-    """Words of the phrases found in a normalised text ("notice" also finds "notices")."""
-    return sum(
-        len(phrase_key.split())
-        for phrase_key in (normalize(phrase) for phrase in phrases)
-        if phrase_key and (contains_phrase(text_key, phrase_key)
-                           or contains_phrase(text_key, f"{phrase_key}s"))
-    )
+    """Words of the phrases found in a normalised text ("notice" also finds "notices"). A
+    phrase inside a longer one that was found counts once, with the longer one: "languages"
+    and "official language" add nothing to "official languages"."""
+    found = {key for key in (normalize(phrase) for phrase in phrases)
+             if key and (contains_phrase(text_key, key) or contains_phrase(text_key, f"{key}s"))}
+    return sum(len(key.split()) for key in found
+               if not any(other != key and (contains_phrase(other, key) or contains_phrase(other, f"{key}s"))
+                          for other in found))
 
 
 def best_fact(kb: Knowledge, text: str, topic_ids: Iterable[str], minimum: int = 1) -> Fact | None:
