@@ -49,6 +49,12 @@ ensure_tools() {
   command -v podman >/dev/null 2>&1 || missing+=(podman)
   command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || missing+=(runc)
   command -v podman-compose >/dev/null 2>&1 || missing+=(podman-compose)
+  # compose.yml's services find each other by name: with podman's CNI networks (Debian's
+  # podman 4.3) that takes the dnsname plugin.
+  if [ ! -x /usr/lib/cni/dnsname ] && { ! command -v podman >/dev/null 2>&1 \
+      || [ "$(podman info --format '{{.Host.NetworkBackend}}' 2>/dev/null)" = cni ]; }; then
+    missing+=(golang-github-containernetworking-plugin-dnsname)
+  fi
   if ! podman image exists "$BASE_IMAGE" 2>/dev/null; then
     command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
   fi
