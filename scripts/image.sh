@@ -178,7 +178,17 @@ compose() {
   [ "${1:-}" = up ] && { build; build_services; }
   ensure_tools
   ensure_containers_conf
-  IMAGE="$IMAGE" exec podman-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE" "$@"
+  local status=0
+  IMAGE="$IMAGE" podman-compose -p "$COMPOSE_PROJECT" -f "$COMPOSE_FILE" "$@" || status=$?
+  if [ "${1:-}" = down ]; then
+    # podman-compose 1.0.3's `down` leaves the project's network behind.
+    local network
+    for network in $(podman network ls --filter "label=io.podman.compose.project=$COMPOSE_PROJECT" \
+        --format '{{.Name}}'); do
+      podman network rm "$network" >/dev/null || status=$?
+    done
+  fi
+  return "$status"
 }
 
 run_image() {

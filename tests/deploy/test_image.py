@@ -19,14 +19,13 @@ import secrets
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
 
+from ops.scaleout import http_ok, wait_until
 from ops.stack import PROJECT_ROOT, free_port
 from tests.chat import Chat
 
@@ -52,21 +51,6 @@ def image_script(*args: str, env: Dict[str, str] | None = None, log: str, timeou
         pytest.fail(f"scripts/image.sh {' '.join(args)} failed (full log {path}):\n{tail}")
 
 
-def wait_http(url: str, timeout: float, alive=lambda: True, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=3) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        if not alive():
-            raise AssertionError(f"{what or url} stopped before answering")
-        time.sleep(1)
-    raise AssertionError(f"{what or url} did not answer within {timeout:.0f}s")
-
-
 @pytest.fixture(scope="module")
 def image() -> str:
     if os.environ.get("IMAGE_TESTS_SKIP") == "1":
@@ -84,12 +68,9 @@ def test_image_greets_through_the_rest_webhook_on_its_published_port(image: str)
     port = free_port()
     podman("run", "-d", "--rm", "--name", name, "-p", f"127.0.0.1:{port}:5005", image, "all")
     try:
-        def running() -> bool:
-            return podman("container", "exists", name, check=False).returncode == 0
-
         try:
-            wait_http(f"http://127.0.0.1:{port}/", START_TIMEOUT, running, "the container's Rasa server")
-        except AssertionError as error:
+            wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/"), "the container's Rasa server", START_TIMEOUT, 1)
+        except RuntimeError as error:
             logs = podman("logs", "--tail", "40", name, check=False)
             raise AssertionError(f"{error}:\n{logs.stdout}{logs.stderr}") from None
         replies = Chat(f"http://127.0.0.1:{port}", sender="x").say("hi")
@@ -165,7 +146,7 @@ def test_compose_stack_takes_a_consultation_request_through_nginx_into_postgres(
     env = compose_stack
     url = f"http://127.0.0.1:{env['HTTP_PORT']}"
     wait_healthy(env["COMPOSE_PROJECT"], ["actions-1", "actions-2", "rasa-1", "rasa-2"], START_TIMEOUT)
-    wait_http(f"{url}/", 30, what="nginx in front of the Rasa servers")
+    wait_until(lambda: http_ok(f"{url}/"), "nginx in front of the Rasa servers", 30, 1)
 
     chat = Conversation(url)
     reply = fill(chat)
