@@ -143,5 +143,7 @@ case "$mode" in
   widget) widget_command; exec "${WIDGET_CMD[@]}" ;;
   all) run_all ;;
   health) health ;;
-  *) exec "$@" ;;
+  *) command -v "$mode" >/dev/null 2>&1 \
+       || die "unknown mode '$mode': use rasa, actions, widget, all or health (or a command to run)"
+     exec "$@" ;;
 esac
