@@ -23,7 +23,7 @@
 #   PYTHON310       a python3.10 executable whose installation goes into the image
 #   CA_BUNDLE       CAs pip and npm trust in the build (default: this machine's bundle, so
 #                   that a TLS-intercepting proxy it trusts works in the build too)
-#   PORT            the host port of `run` (default 5005)
+#   PORT, WIDGET_PORT  the host ports of `run` (default 5005, 8080)
 #   COMPOSE_PROJECT podman-compose's project name (default interpol-intake)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -195,8 +195,12 @@ run_image() {
   build
   local mode="${1:-all}" name="interpol-intake-$$"
   trap 'podman rm -f -t 15 "$name" >/dev/null 2>&1 || true' EXIT
-  say "Running $IMAGE ($mode) on http://127.0.0.1:${PORT:-5005} (Ctrl-C stops it)"
-  podman run --rm --name "$name" -p "127.0.0.1:${PORT:-5005}:5005" "$IMAGE" "$mode"
+  local port="${PORT:-5005}" widget_port="${WIDGET_PORT:-8080}"
+  say "Running $IMAGE ($mode): Rasa on http://127.0.0.1:$port, widget page on http://127.0.0.1:$widget_port (Ctrl-C stops it)"
+  podman run --rm --name "$name" -p "127.0.0.1:$port:5005" -p "127.0.0.1:$widget_port:8080" \
+    -e RASA_URL="http://127.0.0.1:$port" -e CORS_ORIGINS="http://127.0.0.1:$widget_port" \
+    -e REST_WEBHOOK_TOKEN -e SLACK_BOT_TOKEN -e SLACK_SIGNING_SECRET -e SMTP_PASSWORD \
+    "$IMAGE" "$mode"
 }
 
 case "${1:-build}" in
