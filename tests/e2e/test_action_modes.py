@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from intake.crypto import cipher_from_environment
 from ops.stack import Stack
 from tests.chat import Chat
 from tests.e2e.test_consultation import REFERENCE, STEPS, store_of, stored_for
@@ -41,7 +42,8 @@ def events_of(stack: Stack, chat: Chat) -> List[Dict[str, Any]]:
     with sqlite3.connect(Path(stack.run_dir) / "tracker.db") as database:
         rows = database.execute(
             "SELECT data FROM events WHERE sender_id = ? ORDER BY id", (chat.sender,)).fetchall()
-    return [masked(json.loads(data), chat) for (data,) in rows]
+    cipher = cipher_from_environment()  # events are stored encrypted (intake/crypto.py)
+    return [masked(json.loads(cipher.decrypt(data)), chat) for (data,) in rows]
 
 
 def talk(stack: Stack) -> Tuple[Chat, List[Any]]:
