@@ -9,7 +9,11 @@ from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
 
-from kb import Message
+from firm import get_settings
+from kb import Knowledge, Message, get_knowledge
+from kb.localize import in_language
+
+LANGUAGE_SLOT = "reply_language"
 
 
 def latest_message(tracker: Tracker) -> Message:
@@ -48,3 +52,15 @@ def latest_intent(tracker: Tracker) -> str:
 def form_slots(domain: Dict[str, Any], form: str = "consultation_form") -> List[str]:
     """The form's questions in the order domain.yml asks them."""
     return list(domain["forms"][form]["required_slots"])
+
+
+def reply_language(tracker: Tracker) -> str:
+    """The language the conversation is in (the `reply_language` slot, else firm.yml's first)."""
+    language = tracker.get_slot(LANGUAGE_SLOT)
+    conversation = get_settings().conversation
+    return language if language in conversation.languages else conversation.default_language
+
+
+def knowledge_for(tracker: Tracker) -> Knowledge:
+    """The knowledge base in the conversation's language."""
+    return in_language(get_knowledge(), reply_language(tracker))

@@ -7,9 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_message
+from actions.common import knowledge_for, latest_message
 from actions.replies import refusal_or_story, send_answer
-from kb import answer_by_words, get_knowledge
+from kb import answer_by_words
 
 
 def consecutive_misses(events: List[Dict[str, Any]]) -> int:
@@ -41,9 +41,9 @@ class ActionFallback(Action):
         before = refusal_or_story(dispatcher, tracker, message)
         if before is not None:
             return before
-        known = answer_by_words(get_knowledge(), message)
+        known = answer_by_words(knowledge_for(tracker), message)
         if known is not None:
-            return send_answer(dispatcher, known)
+            return send_answer(dispatcher, tracker, known)
         if consecutive_misses(tracker.events) < 2:
             dispatcher.utter_message(response="utter_rephrase")
             return []

@@ -7,9 +7,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_message
+from actions.common import knowledge_for, latest_message
 from actions.replies import refusal_or_story, send_answer
-from kb import answer, answer_source, get_knowledge, get_routes
+from kb import answer, answer_source, get_routes
 
 
 class ActionAnswer(Action):
@@ -26,11 +26,11 @@ class ActionAnswer(Action):
         before = refusal_or_story(dispatcher, tracker, message)
         if before is not None:
             return before
-        reply = answer(get_knowledge(), get_routes(), message)
+        reply = answer(knowledge_for(tracker), get_routes(), message)
         if reply is None:
             dispatcher.utter_message(response="utter_menu")
             return []
-        events = send_answer(dispatcher, reply)
+        events = send_answer(dispatcher, tracker, reply)
         offer = reply.offer_consultation and tracker.active_loop_name is None
         if offer:
             dispatcher.utter_message(response="utter_offer_consultation")
@@ -50,5 +50,5 @@ class ActionSource(Action):
         if not last_topic:
             dispatcher.utter_message(response="utter_no_source")
             return []
-        dispatcher.utter_message(text=answer_source(get_knowledge(), last_topic).text)
+        dispatcher.utter_message(text=answer_source(knowledge_for(tracker), last_topic).text)
         return []

@@ -8,7 +8,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from kb import Answer, Message, answer_story, get_boundaries, get_knowledge
+from actions.common import knowledge_for, reply_language
+from i18n import get_catalog
+from i18n.responses import in_english_note
+from kb import Answer, Message, answer_story, get_boundaries
 
 
 def offer_consultation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
@@ -27,9 +30,12 @@ def related_buttons(answer: Answer) -> List[Dict[str, str]]:
     ]
 
 
-def send_answer(dispatcher: CollectingDispatcher, reply: Answer) -> List[EventType]:
-    """The answer with its "tell me more" buttons; the conversation remembers its topic."""
-    dispatcher.utter_message(text=reply.text, buttons=related_buttons(reply))
+def send_answer(dispatcher: CollectingDispatcher, tracker: Tracker, reply: Answer) -> List[EventType]:
+    """The answer with its "tell me more" buttons; the conversation remembers its topic.
+    Part of an answer without its translation is in English, and the answer says so."""
+    language = reply_language(tracker)
+    text = f"{reply.text}\n\n{in_english_note(get_catalog(), language)}" if reply.in_english else reply.text
+    dispatcher.utter_message(text=text, buttons=related_buttons(reply))
     return [SlotSet("last_topic", reply.topic_ref)]
 
 
@@ -62,11 +68,11 @@ def story_reply(dispatcher: CollectingDispatcher, tracker: Tracker, message: Mes
     general information it asks about, then the lawyer's offer; None when the story has
     neither, so that the caller answers as it would have."""
     events = urgent_lines(dispatcher) if get_boundaries().states_detention(message.text) else []
-    general = answer_story(get_knowledge(), message)
+    general = answer_story(knowledge_for(tracker), message)
     if general is None and not events:
         return None
     if general is not None:
-        events += send_answer(dispatcher, general)
+        events += send_answer(dispatcher, tracker, general)
     return [*events, *own_case_reply(dispatcher, tracker, message)]
 
 

@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, latest_message
+from actions.common import knowledge_for, latest_intent, latest_message
 from actions.replies import (offer_consultation, own_case_reply, refuse_evasion, send_answer, story_reply,
                              urgent_lines)
-from kb import answer_story, get_boundaries, get_knowledge
+from kb import answer_story, get_boundaries
 
 
 class ActionOfferConsultation(Action):
@@ -35,9 +35,9 @@ class ActionUrgentHelp(Action):
     ) -> List[EventType]:
         events = urgent_lines(dispatcher)
         message = latest_message(tracker)
-        general = answer_story(get_knowledge(), message) if message.tells_own_situation else None
+        general = answer_story(knowledge_for(tracker), message) if message.tells_own_situation else None
         if general is not None:  # after the emergency line, what their words ask about
-            events += send_answer(dispatcher, general)
+            events += send_answer(dispatcher, tracker, general)
         return [*events, *offer_consultation(dispatcher, tracker)]
 
 

@@ -151,6 +151,24 @@ class DeskSettings:
     session_hours: float = 8
 
 
+# The languages the assistant can hold a conversation in (docs/languages.md). Each needs its
+# translations (locales/<code>.yml) and training examples (data/nlu/<code>/).
+SUPPORTED_LANGUAGES = ("en", "uk", "ru", "tr", "ar", "es", "fr", "de")
+
+
+@dataclass(frozen=True)
+class ConversationSettings:
+    """Which languages the assistant speaks; the first is the one it starts in."""
+
+    languages: tuple[str, ...] = ("en",)
+    # A message shorter than this many letters ("ok", "да") keeps the conversation's language.
+    min_letters_to_switch: int = 12
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything read from firm.yml, after environment overrides."""
@@ -160,6 +178,7 @@ class Settings:
     intake: IntakeSettings
     notifications: NotificationSettings
     desk: DeskSettings = field(default_factory=DeskSettings)
+    conversation: ConversationSettings = field(default_factory=ConversationSettings)
     source: Path = field(default=DEFAULT_SETTINGS_PATH)
 
     def problem_type(self, problem_id: str) -> Optional[ProblemType]:
@@ -434,6 +453,20 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
                                           default=DeskSettings.session_hours)),
     )
 
+    conversation = reader.section(raw, "conversation", "") if "conversation" in raw else {}
+    languages = tuple(str(code) for code in reader.text_list(conversation, "languages", "conversation.",
+                                                            allow_empty=False, default=["en"]))
+    unknown = [code for code in languages if code not in SUPPORTED_LANGUAGES]
+    if unknown:
+        reader.problems.append(f"conversation.languages: {', '.join(unknown)} not supported; "
+                               f"the assistant knows {', '.join(SUPPORTED_LANGUAGES)}.")
+    conversation_settings = ConversationSettings(
+        languages=tuple(dict.fromkeys(languages)),
+        min_letters_to_switch=int(reader.number(conversation, "min_letters_to_switch", "conversation.",
+                                                minimum=1, integer=True,
+                                                default=ConversationSettings.min_letters_to_switch)),
+    )
+
     if reader.problems:
         raise SettingsError(f"{source} has problems:\n  - " + "\n  - ".join(reader.problems))
     return Settings(
@@ -444,6 +477,7 @@ def parse_settings(data: Mapping[str, Any], *, source: Path = DEFAULT_SETTINGS_P
                                            retry=retry_settings, poll_seconds=poll,
                                            include_summary=include_summary),
         desk=desk_settings,
+        conversation=conversation_settings,
         source=source,
     )
 

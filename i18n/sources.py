@@ -9,6 +9,7 @@ so an English edit shows as a translation to redo (`python -m i18n check`).
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -54,13 +55,18 @@ def _knowledge(data: dict) -> Iterator[tuple[str, str]]:
             yield f"knowledge.{section}.{entry['id']}.name", str(entry["name"]).strip()
 
 
+def button_key(title: str) -> str:
+    """Buttons are keyed by their English title: the menu shared by several replies is one text."""
+    return "responses.button." + "_".join(re.findall(r"[a-z0-9]+", title.casefold()))[:60]
+
+
 def _responses(data: dict) -> Iterator[tuple[str, str]]:
     for name, variations in (data.get("responses") or {}).items():
         for index, variation in enumerate(variations or []):
             if variation.get("text"):
                 yield f"responses.{name}.{index}.text", str(variation["text"]).strip()
-            for number, button in enumerate(variation.get("buttons") or []):
-                yield f"responses.{name}.{index}.buttons.{number}.title", str(button["title"])
+            for button in variation.get("buttons") or []:
+                yield button_key(str(button["title"])), str(button["title"])
 
 
 def _firm(data: dict) -> Iterator[tuple[str, str]]:

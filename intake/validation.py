@@ -22,6 +22,8 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
 from firm import ProblemType, Settings, get_settings
+from i18n import get_catalog
+from i18n.sources import LIST_SEPARATOR
 
 MAX_NAME_LENGTH = 120
 MAX_DESCRIPTION_LENGTH = 1000
@@ -143,7 +145,7 @@ def _is_emoji(ch: str) -> bool:
     return any(low <= code <= high for low, high in _EMOJI_RANGES)
 
 
-def validate_full_name(text: Any) -> Validated:
+def validate_full_name(text: Any, language: str = "en") -> Validated:
     """A person's full name in any script, or a kind error.
 
     Accepts letters of every script with accents, apostrophes, hyphens and dots
@@ -153,34 +155,29 @@ def validate_full_name(text: Any) -> Validated:
     """
     name = clean_line(text)
     if not name:
-        return Validated(None, "Please type your full name — for example, Maria Ivanova.")
+        return Validated(None, say(language, "name_missing"))
     if len(name) > MAX_NAME_LENGTH:
-        return Validated(None, "That's longer than a name usually is — please type just your full name "
-                               f"(up to {MAX_NAME_LENGTH} characters).")
+        return Validated(None, say(language, "name_too_long", max=MAX_NAME_LENGTH))
     if "@" in name:
         if _EMAIL_LIKE.search(name):
-            return Validated(None, "That looks like an email address. Here I just need your full name — "
-                                   "I'll ask how to contact you separately.")
-        return Validated(None, "A name can't contain “@”. Please type just your full name.")
+            return Validated(None, say(language, "name_is_email"))
+        return Validated(None, say(language, "name_at_sign"))
     if _URL_LIKE.search(name):
-        return Validated(None, "That looks like a web address. Please type just your full name.")
+        return Validated(None, say(language, "name_is_url"))
     if any(_is_emoji(ch) for ch in name):
-        return Validated(None, "Please type your name without emoji — just the letters of your name.")
+        return Validated(None, say(language, "name_emoji"))
     letters = sum(1 for ch in name if unicodedata.category(ch).startswith("L"))
     digits = sum(1 for ch in name if unicodedata.category(ch) == "Nd")
     if letters == 0:
         if digits >= 5:
-            return Validated(None, "That looks like a phone number. Here I just need your full name — "
-                                   "I'll ask for contact details separately.")
-        return Validated(None, "I couldn't find any letters in that. Please type your full name — "
-                               "for example, Maria Ivanova.")
+            return Validated(None, say(language, "name_is_phone"))
+        return Validated(None, say(language, "name_no_letters"))
     if digits > letters:
-        return Validated(None, "That looks mostly like numbers. Please type your full name in letters.")
+        return Validated(None, say(language, "name_mostly_digits"))
     for ch in name:
         category = unicodedata.category(ch)
         if category in ("Sm", "So", "Sc", "Co", "Cn", "Cs"):
-            return Validated(None, f"A name can't contain “{ch}”. Please type just the letters of your name "
-                                   "(apostrophes, hyphens and dots are fine).")
+            return Validated(None, say(language, "name_bad_character", character=ch))
     return Validated(name, None)
 
 
@@ -192,45 +189,37 @@ _EMAIL_CANDIDATE = re.compile(r"[^\s,;<>()\[\]\"]*@[^\s,;<>()\[\]\"]*")
 _PHONE_RUN = re.compile(r"[+(]?\d[\d\s().\-/]*\d|\+?\d")
 _TRAILING_PUNCT = ".,;:!?'\"»”)]"
 
-_NONE_GIVEN = ("I need a way for the lawyers to reach you — please type an email address "
-               f"(like {EMAIL_EXAMPLE}) or a phone number with its country code (like {PHONE_EXAMPLE}).")
-
-
-def _email_problem(candidate: str) -> Optional[str]:
+def _email_problem(candidate: str, language: str = "en") -> Optional[str]:
     """Why this email address cannot be used, or None when it looks right."""
-    generic = ("That email address doesn't look complete — it needs a name, an @ and a domain, "
-               f"like {EMAIL_EXAMPLE}.")
     if len(candidate) > MAX_EMAIL_LENGTH:
-        return f"That email address is too long to be real (over {MAX_EMAIL_LENGTH} characters) — please check it."
+        return say(language, "email_too_long", max=MAX_EMAIL_LENGTH)
     if any(ch.isspace() for ch in candidate):
-        return f"An email address can't contain spaces — please check it, like {EMAIL_EXAMPLE}."
+        return say(language, "email_spaces")
     if candidate.count("@") != 1:
         if candidate.count("@") > 1:
-            return f"An email address has only one @ — please check it, like {EMAIL_EXAMPLE}."
-        return generic
+            return say(language, "email_two_at")
+        return say(language, "email_incomplete")
     local, domain = candidate.split("@")
     if not local:
-        return f"The part before the @ is missing — an email address looks like {EMAIL_EXAMPLE}."
+        return say(language, "email_no_local")
     if len(local) > 64 or not _LOCAL_PART.match(local) or local.startswith(".") or local.endswith(".") \
             or ".." in local:
-        return ("The part before the @ has characters an email address can't have — please check it, "
-                f"like {EMAIL_EXAMPLE}.")
+        return say(language, "email_bad_local")
     if not domain:
-        return f"The part after the @ is missing — an email address looks like {EMAIL_EXAMPLE}."
+        return say(language, "email_no_domain")
     labels = domain.split(".")
     if len(labels) < 2 or not labels[-1]:
-        return f"The part after the @ needs a domain with an ending such as .com — like {EMAIL_EXAMPLE}."
+        return say(language, "email_no_ending")
     try:
         ascii_labels = [label.encode("idna").decode("ascii").lower() if not label.isascii() else label.lower()
                         for label in labels]
     except UnicodeError:
         ascii_labels = []
     if not ascii_labels or not all(_ASCII_LABEL.match(label) for label in ascii_labels):
-        return (f"The part after the @ (“{domain}”) doesn't look like a real domain — please check it, "
-                f"like {EMAIL_EXAMPLE}.")
+        return say(language, "email_bad_domain", domain=domain)
     tld = ascii_labels[-1]
     if not ((tld.isalpha() and len(tld) >= 2) or tld.startswith("xn--")):
-        return f"The ending of the address (“.{labels[-1]}”) doesn't look right — it is usually like .com or .org."
+        return say(language, "email_bad_ending", ending=labels[-1])
     return None
 
 
@@ -269,7 +258,8 @@ def region_code(hint: Optional[str]) -> Optional[str]:
     return code if code in supported else None
 
 
-def _phone_problem(number_text: str, region: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+def _phone_problem(number_text: str, region: Optional[str],
+                   language: str = "en") -> tuple[Optional[str], Optional[str]]:
     """(E.164 number, None) when valid, else (None, why it cannot be used)."""
     digits_only = re.sub(r"\D", "", number_text)
     text = number_text.strip()
@@ -277,36 +267,33 @@ def _phone_problem(number_text: str, region: Optional[str]) -> tuple[Optional[st
         text = "+" + text[2:].lstrip()
     has_country_code = text.startswith("+")
     if not has_country_code and region is None:
-        return None, ("Please add your country code to the phone number, starting with + "
-                      f"(for example {PHONE_EXAMPLE}), so the lawyers can call you from any country.")
+        return None, say(language, "phone_no_country_code")
     try:
         number = phonenumbers.parse(text, None if has_country_code else region)
     except NumberParseException as error:
         if error.error_type == NumberParseException.INVALID_COUNTRY_CODE:
-            return None, f"The country code at the start of that phone number doesn't exist — please check it, like {PHONE_EXAMPLE}."
+            return None, say(language, "phone_bad_country_code")
         if error.error_type in (NumberParseException.TOO_SHORT_NSN, NumberParseException.TOO_SHORT_AFTER_IDD):
-            return None, f"That phone number looks too short — please check it, like {PHONE_EXAMPLE}."
+            return None, say(language, "phone_too_short")
         if error.error_type == NumberParseException.TOO_LONG:
-            return None, f"That phone number looks too long — please check it, like {PHONE_EXAMPLE}."
-        return None, f"That doesn't look like a phone number — please write it like {PHONE_EXAMPLE}."
+            return None, say(language, "phone_too_long")
+        return None, say(language, "phone_not_a_number")
     if phonenumbers.is_valid_number(number):
         return phonenumbers.format_number(number, PhoneNumberFormat.E164), None
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason in (ValidationResult.TOO_SHORT, ValidationResult.INVALID_LENGTH,
                   ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
-        return None, f"That phone number looks too short — please check it, with its country code, like {PHONE_EXAMPLE}."
+        return None, say(language, "phone_too_short_code")
     if reason == ValidationResult.TOO_LONG:
-        return None, f"That phone number looks too long — please check it, with its country code, like {PHONE_EXAMPLE}."
+        return None, say(language, "phone_too_long_code")
     if reason == ValidationResult.INVALID_COUNTRY_CODE:
-        return None, f"The country code at the start of that phone number doesn't exist — please check it, like {PHONE_EXAMPLE}."
+        return None, say(language, "phone_bad_country_code")
     if has_country_code:
-        return None, ("That phone number doesn't look right for its country code — please check the digits, "
-                      f"like {PHONE_EXAMPLE}.")
-    return None, ("That phone number doesn't look right — please write it with your country code, "
-                  f"like {PHONE_EXAMPLE}.")
+        return None, say(language, "phone_wrong_digits")
+    return None, say(language, "phone_wrong")
 
 
-def validate_contact(text: Any, region_hint: Optional[str] = None) -> ContactValidated:
+def validate_contact(text: Any, region_hint: Optional[str] = None, language: str = "en") -> ContactValidated:
     """An email, a phone number (E.164), or both, from one message.
 
     ``region_hint`` (ISO alpha-2 such as "GB", or an English country name) lets a
@@ -315,7 +302,7 @@ def validate_contact(text: Any, region_hint: Optional[str] = None) -> ContactVal
     ``is_valid_number``), so the lawyers are not left with a contact that fails.
     """
     if not isinstance(text, str) or not clean_line(text):
-        return ContactValidated(None, None, _NONE_GIVEN)
+        return ContactValidated(None, None, say(language, "contact_missing"))
     message = clean_line(text)
     region = region_code(region_hint)
 
@@ -323,7 +310,7 @@ def validate_contact(text: Any, region_hint: Optional[str] = None) -> ContactVal
     email_error: Optional[str] = None
     for raw in _EMAIL_CANDIDATE.findall(message):
         candidate = raw.strip(_TRAILING_PUNCT + "(<[").removeprefix("mailto:")
-        problem = _email_problem(candidate)
+        problem = _email_problem(candidate, language)
         if problem is None:
             email = email or _normalise_email(candidate)
         else:
@@ -335,13 +322,13 @@ def validate_contact(text: Any, region_hint: Optional[str] = None) -> ContactVal
     runs = _PHONE_RUN.findall(remainder)
     attempts = [run for run in runs if sum(ch.isdigit() for ch in run) >= 4]
     for run in attempts:
-        number, problem = _phone_problem(run.strip("()/.- "), region)
+        number, problem = _phone_problem(run.strip("()/.- "), region, language)
         if number:
             phone = phone or number
         else:
             phone_error = phone_error or problem
     if runs and not attempts and not email:
-        phone_error = f"That phone number looks too short — please check it, with its country code, like {PHONE_EXAMPLE}."
+        phone_error = say(language, "phone_too_short_code")
 
     if email and phone:
         return ContactValidated(email, phone, None)
@@ -349,11 +336,10 @@ def validate_contact(text: Any, region_hint: Optional[str] = None) -> ContactVal
         left_out = phone_error if email else email_error
         notice = None
         if left_out:
-            kept, other = ("email address", "phone number") if email else ("phone number", "email address")
-            notice = f"I've noted your {kept}, but left out the {other}: {left_out}"
+            notice = say(language, "kept_email_left_phone" if email else "kept_phone_left_email", problem=left_out)
         return ContactValidated(email, phone, None, notice)
     errors = [e for e in (email_error, phone_error) if e]
-    return ContactValidated(None, None, " ".join(errors) if errors else _NONE_GIVEN)
+    return ContactValidated(None, None, " ".join(errors) if errors else say(language, "contact_missing"))
 
 
 # --------------------------------------------------------------------------- language
@@ -367,7 +353,7 @@ def _plausible_language_name(text: str) -> bool:
         word and all(unicodedata.category(ch)[0] in "LM" for ch in word) for word in words)
 
 
-def validate_language(text: Any, settings: Optional[Settings] = None) -> Validated:
+def validate_language(text: Any, settings: Optional[Settings] = None, language: str = "en") -> Validated:
     """The language to contact the person in, as a display name the lawyers understand.
 
     Known languages (firm.yml intake.languages) are recognised in any listed spelling and
@@ -377,29 +363,26 @@ def validate_language(text: Any, settings: Optional[Settings] = None) -> Validat
     settings = settings or get_settings()
     key = _words_key(text)
     if not key:
-        return Validated(None, "Which language would you like the lawyers to use with you? "
-                               "For example English, French, Русский or العربية.")
+        return Validated(None, say(language, "language_missing"))
     best: Optional[tuple[int, str]] = None
-    for language in settings.intake.languages:
-        names = {language.name.casefold(), *language.aliases}
+    for known in settings.intake.languages:
+        names = {known.name.casefold(), *known.aliases}
         if key in names:
-            return Validated(language.name, None)
+            return Validated(known.name, None)
         for alias in names:
             if len(alias) < 3 and alias.isascii():
                 continue  # two-letter codes ("it", "de") only count on their own
             position = _contains_phrase(key, alias)
             if position is not None and (best is None or position < best[0]):
-                best = (position, language.name)
+                best = (position, known.name)
     if best:
         return Validated(best[1], None)
     shown = clean_line(text).strip(" .,!?;:")
     if len(shown) <= MAX_LANGUAGE_LENGTH and _plausible_language_name(shown):
         return Validated(shown.title() if shown.islower() or shown.isupper() else shown, None)
     if len(shown) > MAX_LANGUAGE_LENGTH:
-        return Validated(None, f"Please type just the name of the language (up to {MAX_LANGUAGE_LENGTH} "
-                               "characters) — for example English, French or Русский.")
-    return Validated(None, "I didn't recognise that as a language. Please type the language's name — "
-                           "for example English, French, Русский or العربية.")
+        return Validated(None, say(language, "language_too_long", max=MAX_LANGUAGE_LENGTH))
+    return Validated(None, say(language, "language_unknown"))
 
 
 def language_names(settings: Optional[Settings] = None) -> list[str]:
@@ -407,9 +390,39 @@ def language_names(settings: Optional[Settings] = None) -> list[str]:
     return [language.name for language in (settings or get_settings()).intake.languages]
 
 
+# --------------------------------------------------------------------------- messages
+
+def say(language: str, key: str, **params: Any) -> str:
+    """A message of locales/en.yml (`validation.<key>`) in the language, examples filled in."""
+    return get_catalog().say(language, f"validation.{key}", email_example=EMAIL_EXAMPLE,
+                             phone_example=PHONE_EXAMPLE, **params)
+
+
+def _translated_list(language: str, key: str) -> tuple[str, ...]:
+    """A firm.yml word list in another language (the items of its translation), or ()."""
+    text = get_catalog().translation(language, key)
+    return tuple(w.strip().casefold() for w in text.split(LIST_SEPARATOR.strip()) if w.strip()) if text else ()
+
+
+def skip_words(language: str = "en", settings: Optional[Settings] = None) -> frozenset[str]:
+    """What a person may type to skip an optional detail: firm.yml's words and their translation."""
+    return frozenset((*(settings or get_settings()).intake.skip_words, *_translated_list(language, "firm.skip_words")))
+
+
+def problem_label(problem: ProblemType, language: str = "en") -> str:
+    """A problem type's label in the language (firm.yml's label, else its translation)."""
+    return get_catalog().text(language, f"firm.problem_types.{problem.id}.label") \
+        if f"firm.problem_types.{problem.id}.label" in get_catalog().english else problem.label
+
+
+def problem_aliases(problem: ProblemType, language: str = "en") -> tuple[str, ...]:
+    """The words that name a problem type: firm.yml's and their translation."""
+    return (*problem.aliases, *_translated_list(language, f"firm.problem_types.{problem.id}.aliases"))
+
+
 # --------------------------------------------------------------------------- description
 
-def validate_description(text: Any, settings: Optional[Settings] = None) -> Validated:
+def validate_description(text: Any, settings: Optional[Settings] = None, language: str = "en") -> Validated:
     """An optional short description, kept as plain text ("" when skipped).
 
     Line breaks are kept; HTML and code stay literal text (they are never rendered).
@@ -418,12 +431,11 @@ def validate_description(text: Any, settings: Optional[Settings] = None) -> Vali
     if text is None:
         return Validated("", None)
     description = clean_multiline(text)
-    if _words_key(description) in settings.intake.skip_words or not description:
+    if _words_key(description) in skip_words(language, settings) or not description:
         return Validated("", None)
     if len(description) > MAX_DESCRIPTION_LENGTH:
-        return Validated(None, f"That's a little long — please keep it under {MAX_DESCRIPTION_LENGTH} characters "
-                               f"(yours has {len(description):,}). A short outline is enough; the lawyer "
-                               "will ask for the details.")
+        return Validated(None, say(language, "description_too_long", max=MAX_DESCRIPTION_LENGTH,
+                                   length=f"{len(description):,}"))
     return Validated(description, None)
 
 
@@ -457,12 +469,12 @@ def is_urgent_problem(problem_id: str, settings: Optional[Settings] = None) -> b
     return bool(problem and problem.urgent)
 
 
-def _problem_choices(types: tuple[ProblemType, ...]) -> str:
-    labels = [p.label for p in types]
+def _problem_choices(types: tuple[ProblemType, ...], language: str) -> str:
+    labels = [problem_label(p, language) for p in types]
     return ", ".join(labels[:-1]) + ", or " + labels[-1] if len(labels) > 1 else "".join(labels)
 
 
-def validate_problem_type(text: Any, settings: Optional[Settings] = None) -> Validated:
+def validate_problem_type(text: Any, settings: Optional[Settings] = None, language: str = "en") -> Validated:
     """The problem type id from an id, a label, a number from the list, or close words.
 
     "arrested" / "detained" map to detained_now; when several types match, an urgent
@@ -471,25 +483,26 @@ def validate_problem_type(text: Any, settings: Optional[Settings] = None) -> Val
     """
     settings = settings or get_settings()
     types = problem_types(settings)
-    unsure = settings.problem_type("other").label  # "other" is required by the settings loader
-    error = (f"I'm not sure which of these fits best. Please choose one: {_problem_choices(types)}. "
-             f"If you don't know, choose “{unsure}”: the lawyer will find out with you.")
+    unsure = problem_label(settings.problem_type("other"), language)  # "other" is required by the settings loader
+    error = say(language, "problem_unclear", choices=_problem_choices(types, language), unsure=unsure)
     key = _words_key(text)
     if not key:
         return Validated(None, error)
     for problem in types:
-        if key in (problem.id, problem.id.replace("_", " "), problem.label.casefold()):
+        if key in (problem.id, problem.id.replace("_", " "), problem.label.casefold(),
+                   problem_label(problem, language).casefold()):
             return Validated(problem.id, None)
     if key.isdigit() and 1 <= int(key) <= len(types):
         return Validated(types[int(key) - 1].id, None)
 
     matches: list[tuple[bool, int, str]] = []
     for problem in types:
-        for alias in (*problem.aliases, problem.label.casefold(), problem.id.replace("_", " ")):
+        for alias in (*problem_aliases(problem, language), problem.label.casefold(), problem.id.replace("_", " ")):
             if _contains_phrase(key, alias) is not None:
                 matches.append((problem.urgent, len(alias), problem.id))
     if not matches:
-        vocabulary = {alias: p for p in types for alias in p.aliases if " " not in alias and len(alias) >= 5}
+        vocabulary = {alias: p for p in types for alias in problem_aliases(p, language)
+                      if " " not in alias and len(alias) >= 5}
         for word in re.findall(r"\w+", key):
             close = difflib.get_close_matches(word, list(vocabulary), n=1, cutoff=0.84)
             if close:

@@ -22,10 +22,6 @@ CRIME_AREAS_TOPIC = "crime_areas"
 NOT_HANDLED_TOPIC = "not_handled"
 COUNTRY_REF_PREFIX = "country:"
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-
-
 # =============================================================================
 # Topics
 # =============================================================================
@@ -34,7 +30,7 @@ def answer_topic(kb: Knowledge, topic_id: str, detail: bool = False) -> Answer:
     """The topic's short answer, followed by its details when ``detail`` is set."""
     topic = kb.topic(topic_id)
     text = f"{topic.short}\n\n{topic.details}" if detail and topic.details else topic.short
-    return _topic_answer(kb, topic, text)
+    return _topic_answer(kb, topic, text, in_english=topic.in_english)
 
 
 def answer_fact(kb: Knowledge, fact: Fact) -> Answer:
@@ -48,6 +44,7 @@ def answer_fact(kb: Knowledge, fact: Fact) -> Answer:
         as_of=fact.as_of,
         related=_buttons(kb, [topic.id, *topic.related]),
         offer_consultation=topic.offer_consultation,
+        in_english=fact.in_english,
     )
 
 
@@ -57,11 +54,12 @@ def answer_in_general(kb: Knowledge, hits: list[TopicHit], countries: list[Count
     about each topic their story is about (the fact asked for, else the topic's short answer),
     the status of each country they name, and the sources. Never about their own case: the
     action says next that a lawyer can assess it. ``offered`` topics become the first buttons."""
-    lines = [_general_line(hit, first=index == 0) for index, hit in enumerate(hits)]
+    lines = [_general_line(kb, hit, first=index == 0) for index, hit in enumerate(hits)]
     lines += _status_lines(kb, countries)
     sources = _unique_sources([*(s for hit in hits for s in (hit.fact.sources if hit.fact else hit.topic.sources)),
                                *(s for country in countries for s in country.sources)])
-    lines.append("Source: " + "; ".join(f"{s.title}, as of {s.as_of}" for s in sources) + ".")
+    cited = "; ".join(kb.say("answers.source_item", title=s.title, as_of=s.as_of) for s in sources)
+    lines.append(kb.say("answers.source_line", sources=cited))
     topic = hits[0].topic
     return Answer(
         text="\n\n".join(lines),
@@ -71,12 +69,14 @@ def answer_in_general(kb: Knowledge, hits: list[TopicHit], countries: list[Count
         as_of=_latest(s.as_of for s in sources),
         related=_buttons(kb, [*(hit.topic.id for hit in offered or []), topic.id, *topic.related]),
         offer_consultation=True,
+        in_english=any((hit.fact or hit.topic).in_english for hit in hits) or any(c.in_english for c in countries),
     )
 
 
-def _general_line(hit: TopicHit, first: bool) -> str:
+def _general_line(kb: Knowledge, hit: TopicHit, first: bool) -> str:
     text = hit.fact.text if hit.fact else hit.topic.short
-    return f"In general: {text}" if first and not text.startswith("In general") else text
+    opening = kb.say("answers.in_general", text="")
+    return kb.say("answers.in_general", text=text) if first and not text.startswith(opening.strip(" :")) else text
 
 
 def answer_countries(kb: Knowledge, countries: list[Country]) -> Answer:
@@ -89,8 +89,8 @@ def _status_lines(kb: Knowledge, countries: list[Country]) -> list[str]:
     members = [c.display_name for c in countries if c.status == MEMBER]
     lines = []
     if members:
-        verb = "is one of" if len(members) == 1 else "are among"
-        lines.append(_capitalised(f"{join_names(members)} {verb} INTERPOL's {kb.member_count} member countries."))
+        key = "answers.members_one" if len(members) == 1 else "answers.members_many"
+        lines.append(_capitalised(kb.say(key, names=_join(kb, members), member_count=kb.member_count)))
     lines += [_capitalised(_status_sentence(kb, c)) for c in countries if c.status != MEMBER]
     return lines
 
@@ -140,58 +140,62 @@ def answer_membership(kb: Knowledge, country_text: str | None, text: str | None)
     return _ask_for_country_answer(kb)
 
 
-_STATUS_OPENING = {MEMBER: "Yes", NON_MEMBER: "No", TERRITORY: "Not separately"}
+_STATUS_OPENING = {MEMBER: "answers.status_member", NON_MEMBER: "answers.status_non_member",
+                   TERRITORY: "answers.status_territory"}
 _STATUS_CONTEXT = {MEMBER: MEMBERSHIP_TOPIC, NON_MEMBER: NON_MEMBERS_TOPIC, TERRITORY: TERRITORIES_TOPIC}
 
 
 def _country_answer(kb: Knowledge, country: Country) -> Answer:
     """ "Yes — ...", "No — ..." or "Not separately — ..." and the country's status."""
-    text = f"{_STATUS_OPENING[country.status]} — {_status_sentence(kb, country)}"
+    text = kb.say("answers.status_answer", opening=kb.say(_STATUS_OPENING[country.status]),
+                  sentence=_status_sentence(kb, country))
     topic = kb.topic(_STATUS_CONTEXT[country.status])
     return Answer(
         text=text,
         topic_ref=f"{COUNTRY_REF_PREFIX}{country.name}",
-        title=f"{country.name} and INTERPOL",
+        title=kb.say("answers.country_title", country=_capitalised(country.display_name)),
         sources=list(country.sources),
         as_of=_latest(s.as_of for s in country.sources),
         related=_buttons(kb, [topic.id, *topic.related]),
         offer_consultation=topic.offer_consultation,
+        in_english=country.in_english,
     )
 
 
 def _status_sentence(kb: Knowledge, country: Country) -> str:
     """A country's status, starting with its name in sentence position ("the United Kingdom")."""
     if country.status == MEMBER:
-        return (f"{country.display_name} is one of INTERPOL's {kb.member_count} "
-                f"member countries.{_joined_sentence(country)}")
+        return _sentences(kb.say("answers.member_sentence", country=country.display_name,
+                                 member_count=kb.member_count), _joined_sentence(kb, country))
     if country.status == NON_MEMBER:
-        return f"{country.display_name} is not a member of INTERPOL. {country.reason} {kb.no_safe_haven}"
-    return (f"{country.display_name} takes part through a sub-bureau "
-            f"of {_possessive(_via_display(kb, country))} National Central Bureau.")
+        return kb.say("answers.non_member_sentence", country=country.display_name, reason=country.reason,
+                      no_safe_haven=kb.no_safe_haven)
+    via = _via_display(kb, country)
+    return kb.say("answers.territory_sentence", country=country.display_name,
+                  via=_possessive(via) if kb.language == "en" else via)
 
 
-def _joined_sentence(country: Country) -> str:
-    """" It joined in 2011 (admitted in November 2011 at ...)." or ""."""
+def _joined_sentence(kb: Knowledge, country: Country) -> str:
+    """"It joined in 2011 (admitted in November 2011 at ...)." or ""."""
     if not country.joined:
         return ""
-    sentence = f" It joined in {country.joined[:4]}"
     details: list[str] = []
     if len(country.joined) > 4:
-        details.append(_date_phrase(country.joined))
+        details.append(_date_phrase(kb, country.joined))
     if country.joined_event:
         details.append(country.joined_event)
     if details:
-        sentence += f" (admitted {' '.join(details)})"
-    return sentence + "."
+        return kb.say("answers.joined_admitted", year=country.joined[:4], details=" ".join(details))
+    return kb.say("answers.joined", year=country.joined[:4])
 
 
-def _date_phrase(value: str) -> str:
+def _date_phrase(kb: Knowledge, value: str) -> str:
     """ "in November 2011" for 2011-11, "on 27 September 2017" for 2017-09-27."""
     parts = value.split("-")
-    month = _MONTHS[int(parts[1]) - 1]
+    month = [m.strip() for m in kb.say("answers.months").split(",")][int(parts[1]) - 1]
     if len(parts) == 3:
-        return f"on {int(parts[2])} {month} {parts[0]}"
-    return f"in {month} {parts[0]}"
+        return kb.say("answers.date_day", day=int(parts[2]), month=month, year=parts[0])
+    return kb.say("answers.date_month", month=month, year=parts[0])
 
 
 def _via_display(kb: Knowledge, country: Country) -> str:
@@ -204,22 +208,18 @@ def _possessive(name: str) -> str:
 
 
 def _unknown_country_answer(kb: Knowledge, match: CountryMatch) -> Answer:
+    suggestions = _join(kb, list(match.suggestions), "answers.or")
     if match.ambiguous:
-        text = (f"“{match.query}” could mean more than one country. "
-                f"Did you mean: {join_names(match.suggestions, 'or')}?")
+        text = kb.say("answers.ambiguous_country", query=match.query, suggestions=suggestions)
     elif match.suggestions:
-        text = (f"I couldn't find “{match.query}” in my list of countries. "
-                f"Did you mean: {join_names(match.suggestions, 'or')}?")
+        text = kb.say("answers.unknown_country_suggest", query=match.query, suggestions=suggestions)
     else:
-        text = (f"I couldn't find “{match.query}” in my list of countries. "
-                f"Could you check the spelling, or use the country's usual English name?")
+        text = kb.say("answers.unknown_country", query=match.query)
     return _membership_list_answer(kb, text, suggestions=list(match.suggestions))
 
 
 def _ask_for_country_answer(kb: Knowledge) -> Answer:
-    text = (f"INTERPOL has {kb.member_count} member countries. Tell me which country "
-            f"you are asking about and I will check whether it is a member.")
-    return _membership_list_answer(kb, text)
+    return _membership_list_answer(kb, kb.say("answers.ask_for_country", member_count=kb.member_count))
 
 
 def _membership_list_answer(kb: Knowledge, text: str, suggestions: list[str] | None = None) -> Answer:
@@ -243,28 +243,27 @@ def answer_member_count(kb: Knowledge) -> Answer:
     un_outside = [c for c in kb.non_members if c.un_member]
     non_un_members = [c for c in members if not c.un_member]
     un_inside = sum(1 for c in members if c.un_member)
-    text = (f"INTERPOL has {kb.member_count} member countries. How they add up: the "
-            f"{kb.un_member_states} UN member states, less "
-            f"{join_names([c.display_name for c in un_outside])} ({un_inside}), plus "
-            f"{join_names([c.display_name for c in non_un_members])} = {len(members)}."
-            f"{_newest_member_sentence(members)}{_territories_sentence(kb)}")
-    return _membership_list_answer(kb, text)
+    text = kb.say("answers.member_count", member_count=kb.member_count, un_member_states=kb.un_member_states,
+                  un_outside=_join(kb, [c.display_name for c in un_outside]), un_inside=un_inside,
+                  non_un_members=_join(kb, [c.display_name for c in non_un_members]), total=len(members))
+    return _membership_list_answer(kb, _sentences(text, _newest_member_sentence(kb, members),
+                                                  _territories_sentence(kb)))
 
 
-def _newest_member_sentence(members: list[Country]) -> str:
+def _newest_member_sentence(kb: Knowledge, members: list[Country]) -> str:
     newest = newest_member(members)
     if newest is None:
         return ""
-    when = _date_phrase(newest.joined) if len(newest.joined or "") > 4 else f"in {newest.joined}"
-    return f" The newest member is {newest.display_name}, admitted {when}."
+    when = _date_phrase(kb, newest.joined) if len(newest.joined or "") > 4 \
+        else kb.say("answers.newest_member_year", year=newest.joined)
+    return kb.say("answers.newest_member", country=newest.display_name, when=when)
 
 
 def _territories_sentence(kb: Knowledge) -> str:
-    examples = [t.name for t in kb.territories][:2]
+    examples = [t.label or t.name for t in kb.territories][:2]
     if not examples:
         return ""
-    return (f" Territories such as {join_names(examples)} are not members in their own right: "
-            f"they take part through a sub-bureau of another member's National Central Bureau.")
+    return kb.say("answers.territories", examples=_join(kb, examples))
 
 
 def answer_non_members(kb: Knowledge) -> Answer:
@@ -272,7 +271,7 @@ def answer_non_members(kb: Knowledge) -> Answer:
     topic = kb.topic(NON_MEMBERS_TOPIC)
     lines = [f"- {c.display_name[:1].upper()}{c.display_name[1:]}: {c.reason}"
              for c in kb.non_members]
-    text = (f"INTERPOL has {kb.member_count} member countries. These are outside it:\n"
+    text = (kb.say("answers.non_members_intro", member_count=kb.member_count) + "\n"
             + "\n".join(lines) + f"\n\n{kb.no_safe_haven}")
     sources = _unique_sources([*topic.sources, *(s for c in kb.non_members for s in c.sources)])
     return Answer(
@@ -283,6 +282,7 @@ def answer_non_members(kb: Knowledge) -> Answer:
         as_of=topic.as_of,
         related=_buttons(kb, topic.related),
         offer_consultation=topic.offer_consultation,
+        in_english=topic.in_english or any(c.in_english for c in kb.non_members),
     )
 
 
@@ -299,7 +299,8 @@ def answer_notice(kb: Knowledge, notice_id: str | None, detail: bool = False) ->
     lines = [f"- {kb.topic(n.topic).short}" for n in kb.notice_types]
     text = f"{overview.short}\n\n" + "\n".join(lines) + f"\n\n{overview.details}"
     sources = [*overview.sources, *(s for n in kb.notice_types for s in kb.topic(n.topic).sources)]
-    return _topic_answer(kb, overview, text, sources=_unique_sources(sources))
+    english = overview.in_english or any(kb.topic(n.topic).in_english for n in kb.notice_types)
+    return _topic_answer(kb, overview, text, sources=_unique_sources(sources), in_english=english)
 
 
 def answer_crime_area(kb: Knowledge, area_id: str | None, detail: bool = False) -> Answer:
@@ -310,10 +311,11 @@ def answer_crime_area(kb: Knowledge, area_id: str | None, detail: bool = False) 
     overview = kb.topic(CRIME_AREAS_TOPIC)
     lines = [f"- {a.name}" for a in kb.crime_areas]
     not_handled = kb.topic(NOT_HANDLED_TOPIC)
-    text = (f"{overview.short}\n\nThe crime areas are:\n" + "\n".join(lines)
+    text = (f"{overview.short}\n\n{kb.say('answers.crime_areas_intro')}\n" + "\n".join(lines)
             + f"\n\n{not_handled.short}")
     sources = _unique_sources([*overview.sources, *not_handled.sources])
-    return _topic_answer(kb, overview, text, sources=sources)
+    return _topic_answer(kb, overview, text, sources=sources,
+                         in_english=overview.in_english or not_handled.in_english)
 
 
 # =============================================================================
@@ -324,20 +326,21 @@ def answer_source(kb: Knowledge, topic_ref: str | None) -> Answer:
     """Where the previous answer comes from, with each source's date."""
     ref = topic_ref or ""
     sources: list[Source] = []
-    title = "Sources"
+    title = kb.say("answers.sources_title")
     if ref.startswith(COUNTRY_REF_PREFIX):
         country = kb.country(ref[len(COUNTRY_REF_PREFIX):])
         if country is not None:
-            sources, title = list(country.sources), f"Sources: {country.name}"
+            sources, title = list(country.sources), kb.say("answers.sources_title_of",
+                                                           title=_capitalised(country.display_name))
     elif kb.has_topic(ref):
         topic = kb.topic(ref)
-        sources, title = list(topic.sources), f"Sources: {topic.title}"
+        sources, title = list(topic.sources), kb.say("answers.sources_title_of", title=topic.title)
     if not sources:
-        return Answer(text="I don't have a recorded source for that answer.",
-                      topic_ref=ref, title=title, sources=[], as_of="")
-    cited = "; ".join(f"{s.title} ({s.reference}), as of {s.as_of}" for s in sources)
+        return Answer(text=kb.say("answers.no_source"), topic_ref=ref, title=title, sources=[], as_of="")
+    cited = "; ".join(kb.say("answers.source_cited", title=s.title, reference=s.reference, as_of=s.as_of)
+                      for s in sources)
     return Answer(
-        text=f"That answer comes from: {cited}.",
+        text=kb.say("answers.source_answer", cited=cited),
         topic_ref=ref,
         title=title,
         sources=sources,
@@ -350,7 +353,7 @@ def answer_source(kb: Knowledge, topic_ref: str | None) -> Answer:
 # =============================================================================
 
 def _topic_answer(kb: Knowledge, topic: Topic, text: str,
-                  sources: list[Source] | None = None) -> Answer:
+                  sources: list[Source] | None = None, in_english: bool = False) -> Answer:
     return Answer(
         text=text,
         topic_ref=topic.id,
@@ -359,7 +362,18 @@ def _topic_answer(kb: Knowledge, topic: Topic, text: str,
         as_of=topic.as_of,
         related=_buttons(kb, topic.related),
         offer_consultation=topic.offer_consultation,
+        in_english=in_english,
     )
+
+
+def _sentences(*sentences: str) -> str:
+    """Sentences of one paragraph, the empty ones left out."""
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def _join(kb: Knowledge, names: list[str], conjunction: str = "answers.and") -> str:
+    """ "A, B and C" with the conjunction of the knowledge base's language."""
+    return join_names(names, kb.say(conjunction))
 
 
 def _buttons(kb: Knowledge, topic_ids: list[str]) -> list[tuple[str, str]]:

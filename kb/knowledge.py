@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kb.country_names import CountryFinder
 from kb.countries import CountryIndex
 from kb.model import (
     MEMBER,
@@ -41,6 +42,9 @@ class Knowledge:
         no_safe_haven: str,
         membership_sources: list[Source],
         membership_as_of: str,
+        values: dict[str, str] | None = None,
+        language: str = "en",
+        finder: "CountryFinder | None" = None,
     ) -> None:
         self.path = path
         self.sources = sources
@@ -54,6 +58,9 @@ class Knowledge:
         self.no_safe_haven = no_safe_haven
         self.membership_sources = membership_sources
         self.membership_as_of = membership_as_of
+        self.values = dict(values or {})  # what a text's {placeholders} stand for
+        self.language = language
+        self._finder = finder  # names in self.language as people write them (kb/country_names.py)
         self._index = CountryIndex(countries, ambiguous_names)
         self._notice_keys = _label_index(notice_types)
         self._crime_keys = _label_index(crime_areas)
@@ -87,11 +94,30 @@ class Knowledge:
 
     def find_country_in_text(self, text: str | None) -> CountryMatch | None:
         """The country a whole sentence is about, or suggestions, or None."""
+        declined = self._declined_in_text(text)
+        if declined:
+            return CountryMatch(country=declined[0], query=text or "")
         return self._index.find_in_text(text)
 
     def countries_in_text(self, text: str | None) -> list[Country]:
         """Every country a message names (by name or alias), in order: "kazakhstan ... spain"."""
-        return self._index.all_in_text(text)
+        found = self._index.all_in_text(text)
+        return found + [c for c in self._declined_in_text(text) if c not in found]
+
+    def _declined_in_text(self, text: str | None) -> list[Country]:
+        """Countries named in this knowledge base's language, inflected forms included."""
+        if self._finder is None or not text:
+            return []
+        names = dict.fromkeys(found.name for found in self._finder.find(text, [self.language]))
+        return [c for c in (self.country(name) for name in names) if c is not None]
+
+    # ---- sentences -----------------------------------------------------------------
+
+    def say(self, key: str, **params: object) -> str:
+        """A sentence template of locales/en.yml in this knowledge base's language, filled in."""
+        from i18n import get_catalog
+
+        return get_catalog().say(self.language, key, **params)
 
     @property
     def members(self) -> list[Country]:

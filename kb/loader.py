@@ -298,6 +298,7 @@ class _Builder:
             no_safe_haven=values["no_safe_haven"],
             membership_sources=membership["sources"],
             membership_as_of=membership["as_of"],
+            values=values,
         )
 
     # ---- sections ------------------------------------------------------------------

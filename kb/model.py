@@ -41,6 +41,7 @@ class Fact:
     asks: list[str]
     sources: list[Source]
     as_of: str
+    in_english: bool = False  # a translation of the knowledge base lacks this fact's text
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Topic:
     keywords: list[str] = field(default_factory=list)
     offer_consultation: bool = False
     facts: list[Fact] = field(default_factory=list)
+    in_english: bool = False  # a translation of the knowledge base lacks some of its text
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,14 @@ class Country:
     un_member: bool = False
     joined_event: str | None = None
     article: str | None = None
+    label: str | None = None  # the name in another language ("Велика Британія"), from CLDR
+    in_english: bool = False  # a translation of the knowledge base lacks its reason or event
 
     @property
     def display_name(self) -> str:
-        """The name as used inside a sentence ("the United Kingdom")."""
+        """The name as used inside a sentence ("the United Kingdom", or the translated name)."""
+        if self.label:
+            return self.label
         return f"{self.article} {self.name}" if self.article else self.name
 
     @property
@@ -138,3 +144,4 @@ class Answer:
     related: list[tuple[str, str]] = field(default_factory=list)
     offer_consultation: bool = False
     suggestions: list[str] = field(default_factory=list)
+    in_english: bool = False  # part of it is English: its translation is missing (say so)

@@ -14,14 +14,15 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import form_slots, is_clear_yes, latest_intent
+from actions.common import form_slots, is_clear_yes, knowledge_for, latest_intent, reply_language
 from firm import get_settings
+from i18n import get_catalog
 from intake import validation
-from kb import get_knowledge
+from kb import Knowledge
 
 MAX_MISSES = 3
 LANGUAGE_BUTTONS = 6
-UNKNOWN_COUNTRY = "Not sure"
+UNKNOWN_COUNTRY = "Not sure"  # stored for the lawyers (English); shown in the person's language
 UNSURE_WORDS = {"not sure", "unsure", "don't know", "dont know", "i don't know", "unknown", "no idea"}
 
 # Slots the form fills besides its questions; all are cleared when a request is cancelled.
@@ -34,38 +35,57 @@ def clear_form_events(domain: Dict[str, Any]) -> List[EventType]:
     return [SlotSet(name, None) for name in names]
 
 
-def resolve_country(text: str, allow_unsure: bool) -> validation.Validated:
-    """A country from the knowledge file, or a message naming the closest matches."""
+def resolve_country(text: str, allow_unsure: bool, kb: Knowledge) -> validation.Validated:
+    """A country from the knowledge file (named in the knowledge base's language or in
+    English), or a message naming the closest matches. The value is the file's English name."""
     cleaned = text.strip()
-    if allow_unsure and cleaned.lower().strip(".!") in UNSURE_WORDS:
+    if allow_unsure and (cleaned.lower().strip(".!") in UNSURE_WORDS
+                         or cleaned.casefold().strip(".!") == say(kb.language, "form.not_sure").casefold()):
         return validation.Validated(UNKNOWN_COUNTRY, None)
-    kb = get_knowledge()
     match = kb.find_country_in_text(cleaned) or kb.match_country(cleaned)
     if match.country is not None:
         return validation.Validated(match.country.name, None)
-    message = f"I couldn't find “{match.query or cleaned}” in my list of countries."
+    query = match.query or cleaned
     if match.suggestions:
-        message += " Did you mean " + ", ".join(match.suggestions[:-1])
-        message += (" or " if len(match.suggestions) > 1 else "") + match.suggestions[-1] + "?"
+        names = [_shown_country(kb, name) for name in match.suggestions]
+        message = kb.say("answers.unknown_country_suggest", query=query,
+                         suggestions=", ".join(names[:-1]) + (f" {kb.say('answers.or')} " if len(names) > 1 else "")
+                         + names[-1])
     else:
-        message += " Please type the country's name in English, for example “Germany”."
+        message = kb.say("answers.unknown_country", query=query)
     return validation.Validated(None, message)
 
 
+def say(language: str, key: str, **params: Any) -> str:
+    return get_catalog().say(language, key.removeprefix("messages."), **params)
+
+
+def _shown_country(kb: Knowledge, name: Optional[str]) -> str:
+    """A stored country (English name) as the person reads it."""
+    if name == UNKNOWN_COUNTRY:
+        return say(kb.language, "form.not_sure")
+    country = kb.country(name) if name else None
+    return (country.label or country.name) if country is not None else (name or "")
+
+
 def summary_text(tracker: Tracker) -> str:
-    """What the person is about to send, so they can check it before confirming."""
+    """What the person is about to send, in their language, so they can check it before confirming."""
     slot = tracker.get_slot
+    kb = knowledge_for(tracker)
+    language = kb.language
     contact = ", ".join(value for value in (slot("email"), slot("phone")) if value)
-    lines = [
-        "Please check your request:",
-        f"- Name: {slot('full_name')}",
-        f"- Contact: {contact}",
-        f"- Country you are in: {slot('current_country')}",
-        f"- Country seeking you: {slot('issuing_country')}",
-        f"- Problem: {validation.problem_type_label(slot('problem_type'))}",
-        f"- Language: {slot('language')}",
-        f"- Description: {slot('description') or '(none)'}",
-    ]
+    problem = get_settings().problem_type(slot("problem_type") or "")
+    values = {
+        "full_name": slot("full_name"),
+        "contact": contact,
+        "current_country": _shown_country(kb, slot("current_country")),
+        "issuing_country": _shown_country(kb, slot("issuing_country")),
+        "problem_type": validation.problem_label(problem, language) if problem else slot("problem_type"),
+        "language": slot("language"),
+        "description": slot("description") or say(language, "form.no_description"),
+    }
+    lines = [say(language, "form.check_request")]
+    lines += [f"- {field_title(name, language)}: {value}" for name, value in values.items()]
     return "\n".join(lines)
 
 
@@ -132,13 +152,13 @@ class ValidateConsultationForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         return self._result(
-            "full_name", validation.validate_full_name(str(value)), dispatcher, tracker
+            "full_name", validation.validate_full_name(str(value), reply_language(tracker)), dispatcher, tracker
         )
 
     def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        checked = validation.validate_contact(str(value))
+        checked = validation.validate_contact(str(value), language=reply_language(tracker))
         shown = ", ".join(part for part in (checked.email, checked.phone) if part) or None
         result = validation.Validated(shown, checked.error)
         if checked.error is None and checked.notice:
@@ -149,33 +169,35 @@ class ValidateConsultationForm(FormValidationAction):
     def validate_current_country(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        result = resolve_country(str(value), allow_unsure=False)
+        result = resolve_country(str(value), allow_unsure=False, kb=knowledge_for(tracker))
         return self._result("current_country", result, dispatcher, tracker)
 
     def validate_issuing_country(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        result = resolve_country(str(value), allow_unsure=True)
+        result = resolve_country(str(value), allow_unsure=True, kb=knowledge_for(tracker))
         return self._result("issuing_country", result, dispatcher, tracker)
 
     def validate_problem_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        result = validation.validate_problem_type(str(value))
+        result = validation.validate_problem_type(str(value), language=reply_language(tracker))
         return self._result("problem_type", result, dispatcher, tracker)
 
     def validate_language(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         return self._result(
-            "language", validation.validate_language(str(value)), dispatcher, tracker
+            "language", validation.validate_language(str(value), language=reply_language(tracker)), dispatcher,
+            tracker
         )
 
     def validate_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         return self._result(
-            "description", validation.validate_description(str(value)), dispatcher, tracker
+            "description", validation.validate_description(str(value), language=reply_language(tracker)),
+            dispatcher, tracker
         )
 
     def validate_submission_confirmed(
@@ -187,28 +209,26 @@ class ValidateConsultationForm(FormValidationAction):
                 return {"submission_confirmed": None}
             return {"submission_confirmed": "submit"}
         field = choice.split(":", 1)[1] if choice.startswith("change:") else None
-        if field in FIELD_TITLES:
+        if field in CHANGEABLE_FIELDS:
             return {"submission_confirmed": None, field: None}
         # "Change an answer": the question is asked again as a choice of fields.
         return {"submission_confirmed": None}
 
 
-FIELD_TITLES = {
-    "full_name": "Name",
-    "contact": "Email / phone",
-    "current_country": "Country you are in",
-    "issuing_country": "Country seeking you",
-    "problem_type": "Problem",
-    "language": "Language",
-    "description": "Description",
-}
+# The answers a person can change before sending (titles: locales/en.yml form.field_<name>).
+CHANGEABLE_FIELDS = ("full_name", "contact", "current_country", "issuing_country", "problem_type", "language",
+                     "description")
 
 
-def change_buttons(domain: Dict[str, Any]) -> List[Dict[str, str]]:
+def field_title(name: str, language: str) -> str:
+    return say(language, f"form.field_{name}")
+
+
+def change_buttons(domain: Dict[str, Any], language: str) -> List[Dict[str, str]]:
     return [
-        {"title": FIELD_TITLES[name], "payload": f'/inform{{"topic":"change:{name}"}}'}
+        {"title": field_title(name, language), "payload": f'/inform{{"topic":"change:{name}"}}'}
         for name in form_slots(domain)
-        if name in FIELD_TITLES
+        if name in CHANGEABLE_FIELDS
     ]
 
 
@@ -232,8 +252,9 @@ class ActionAskProblemType(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
+        language = reply_language(tracker)
         buttons = [
-            {"title": kind.label, "payload": f'/inform{{"problem_type":"{kind.id}"}}'}
+            {"title": validation.problem_label(kind, language), "payload": f'/inform{{"problem_type":"{kind.id}"}}'}
             for kind in validation.problem_types()
         ]
         dispatcher.utter_message(response="utter_ask_problem_type", buttons=buttons)
@@ -268,15 +289,16 @@ class ActionAskSubmissionConfirmed(Action):
     ) -> List[EventType]:
         if latest_intent(tracker) == "deny":
             dispatcher.utter_message(
-                response="utter_which_field_to_change", buttons=change_buttons(domain)
+                response="utter_which_field_to_change", buttons=change_buttons(domain, reply_language(tracker))
             )
             return []
+        language = reply_language(tracker)
         dispatcher.utter_message(
             text=summary_text(tracker),
             buttons=[
-                {"title": "Submit", "payload": "/affirm"},
-                {"title": "Change an answer", "payload": "/deny"},
-                {"title": "Cancel", "payload": "/cancel"},
+                {"title": say(language, "form.submit"), "payload": "/affirm"},
+                {"title": say(language, "form.change"), "payload": "/deny"},
+                {"title": say(language, "form.cancel"), "payload": "/cancel"},
             ],
         )
         return []

@@ -41,6 +41,7 @@ from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple, Union
 
 import rasa.utils.endpoints
+from rasa_server.channels.language import with_language
 from rasa_server.stores.lock_store import handle_or_apologise
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -286,6 +287,7 @@ class LimitedRestInput(RestInput):
 
             async def handle(message: UserMessage) -> None:
                 # The lock store down (Redis in scale-out mode): the apology, not silence.
+                message.metadata = with_language(message.metadata, message.text)
                 await handle_or_apologise(on_new_message, message, lambda: request.app.ctx.agent)
 
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):

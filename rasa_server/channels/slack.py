@@ -32,6 +32,7 @@ from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
+from rasa_server.channels.language import with_language
 from rasa_server.stores.lock_store import handle_or_apologise
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot, SlackInput
@@ -305,6 +306,7 @@ class EnvSlackInput(SlackInput):
 
             async def handle(message: UserMessage) -> None:
                 # The lock store down (Redis in scale-out mode): the apology, not silence.
+                message.metadata = with_language(message.metadata, message.text)
                 await handle_or_apologise(on_new_message, message, lambda: request.app.ctx.agent)
 
             try:

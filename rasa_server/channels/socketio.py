@@ -52,6 +52,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint, Sanic
 from sanic.request import Request
 
+from rasa_server.channels.language import with_language
 from rasa_server.stores.lock_store import handle_or_apologise
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class GuardedSocketIOInput(SocketIOInput):
 
         async def handle(message: UserMessage) -> None:
             try:
+                message.metadata = with_language(message.metadata, message.text)
                 await handle_or_apologise(on_new_message, message, lambda: app.ctx.agent)
             except Exception:  # noqa: BLE001 - the person's message failed; the log says why
                 logger.exception("socket.io message of conversation %r failed.", message.sender_id)

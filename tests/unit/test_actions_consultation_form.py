@@ -46,7 +46,7 @@ def test_third_miss_offers_the_firms_contacts() -> None:
 def test_a_misspelt_country_gets_suggestions() -> None:
     outcome = answer("current_country", "Germny")
     assert outcome.slots["current_country"] is None
-    assert outcome.texts == ["I couldn't find “Germny” in my list of countries. Did you mean Germany?"]
+    assert outcome.texts == ["I couldn't find “Germny” in my list of countries. Did you mean: Germany?"]
 
 
 def test_a_country_alias_is_stored_under_its_name() -> None:

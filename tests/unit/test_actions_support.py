@@ -92,7 +92,7 @@ def test_session_start_discloses_first_and_carries_the_slots_over() -> None:
     kinds = [event["event"] for event in outcome.events]
     assert kinds[0] == "session_started" and kinds[-1] == "action"
     assert outcome.events[-1]["name"] == "action_listen"
-    assert outcome.slots == {"last_topic": "ccf", "urgent": True}
+    assert outcome.slots == {"last_topic": "ccf", "urgent": True, "reply_language": "en"}
 
 
 def test_first_miss_asks_to_rephrase() -> None:

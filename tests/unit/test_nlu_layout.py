@@ -12,7 +12,7 @@ import yaml
 from kb.loader import PROJECT_ROOT
 
 NLU = PROJECT_ROOT / "data" / "nlu"
-BUTTON_ONLY = {"choose_topic"}  # sent by buttons, never typed: no examples
+BUTTON_ONLY = {"choose_topic", "choose_language"}  # sent by buttons, never typed: no examples
 
 
 def hand_written() -> list[Path]:
