@@ -108,7 +108,7 @@ class Knowledge:
         """Countries named in this knowledge base's language, inflected forms included."""
         if self._finder is None or not text:
             return []
-        names = dict.fromkeys(found.name for found in self._finder.find(text, [self.language]))
+        names = dict.fromkeys(found.name for found in self._finder.find(text))
         return [c for c in (self.country(name) for name in names) if c is not None]
 
     # ---- sentences -----------------------------------------------------------------

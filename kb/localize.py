@@ -117,7 +117,7 @@ _finders: dict[tuple[int, str], CountryFinder] = {}
 def _finder(kb: Knowledge, language: str) -> CountryFinder:
     key = (id(kb), language)
     if key not in _finders:
-        _finders[key] = CountryFinder(kb.countries, [language])
+        _finders[key] = CountryFinder(kb.countries, [language])  # its own names, declined
     return _finders[key]
 
 

@@ -36,6 +36,15 @@ WIDGET_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = WIDGET_DIR.parent
 BUNDLE = WIDGET_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 DEFAULT_QUICK_EXIT_URL = "https://www.google.com/search?q=weather"
+# rasa-webchat 1.0.1's CSS asks Google Fonts for "Inter" on every load. The CSP would block it,
+# but a page for people who fear being traced should not even try: the bundle is served without
+# that @import, and the page's fonts (Noto Sans: Latin, Cyrillic; Noto Sans Arabic) come from
+# this origin (npm @fontsource packages, installed with the bundle).
+FONT_CDN_IMPORT = b"@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);"
+FONTS = WIDGET_DIR / "node_modules" / "@fontsource"
+FONT_FILES = [f"noto-sans/files/noto-sans-{subset}-{weight}-normal.woff2"
+              for subset in ("latin", "latin-ext", "cyrillic") for weight in (400, 700)]
+FONT_FILES += [f"noto-sans-arabic/files/noto-sans-arabic-arabic-{weight}-normal.woff2" for weight in (400, 700)]
 
 # URL path -> (file on disk, content type). Nothing else is ever read from disk.
 # The scripts and CSS may also be loaded by the firm's own site (README.md, "Putting it on the firm's website"); the page may not.
@@ -47,6 +56,7 @@ STATIC_FILES: Dict[str, Tuple[Path, str]] = {
     "/widget.css": (WIDGET_DIR / "widget.css", "text/css; charset=utf-8"),
     "/widget.js": (WIDGET_DIR / "widget.js", "text/javascript; charset=utf-8"),
     "/vendor/rasa-webchat.js": (BUNDLE, "text/javascript; charset=utf-8"),
+    **{f"/fonts/{Path(name).name}": (FONTS / name, "font/woff2") for name in FONT_FILES},
 }
 
 
@@ -102,6 +112,33 @@ def firm_settings() -> Dict[str, Any]:
     }
 
 
+RIGHT_TO_LEFT = {"ar"}
+
+
+def page_languages() -> Dict[str, Any]:
+    """The enabled languages (firm.yml), each with its own name, direction and the page's texts
+    (locales/, through the project's i18n package); English alone if they cannot be read."""
+    try:
+        sys.path.insert(0, str(PROJECT_ROOT))
+        from babel import Locale
+        from firm import get_settings
+        from i18n import get_catalog
+
+        catalog = get_catalog()
+        codes = list(get_settings().conversation.languages)
+        keys = [key for key in catalog.english if key.startswith("messages.widget.")]
+        languages = [{
+            "code": code,
+            "name": (Locale.parse(code).get_display_name(code) or code).capitalize(),
+            "dir": "rtl" if code in RIGHT_TO_LEFT else "ltr",
+            "texts": {key.removeprefix("messages.widget."): catalog.text(code, key) for key in keys},
+        } for code in codes]
+        return {"languages": languages, "defaultLanguage": codes[0]}
+    except Exception as error:  # the page still works, in the English of index.html
+        print(f"widget: languages unavailable: {error}", file=sys.stderr)
+        return {"languages": [], "defaultLanguage": "en"}
+
+
 def config_js() -> bytes:
     socket_url, socket_path, _ = rasa_endpoint()
     quick_exit = http_url(os.environ.get("QUICK_EXIT_URL", "")) or DEFAULT_QUICK_EXIT_URL
@@ -113,6 +150,7 @@ def config_js() -> bytes:
         "privacyUrl": "",
     }
     config.update(firm_settings())
+    config.update(page_languages())
     # Escape "<" so the JSON can never close a <script> element, wherever it is pasted.
     body = json.dumps(config, ensure_ascii=True, indent=2).replace("<", "\\u003c")
     return f"window.WIDGET_CONFIG = Object.freeze({body});\n".encode("ascii")
@@ -124,11 +162,11 @@ def security_headers(path: str) -> Dict[str, str]:
         [
             "default-src 'none'",
             "script-src 'self'",
-            # rasa-webchat injects its CSS with <style> elements at run time; its @import of
-            # Google Fonts is blocked on purpose (nothing is fetched from a CDN).
+            # rasa-webchat injects its CSS with <style> elements at run time (served without
+            # its @import of Google Fonts: nothing is fetched from a CDN).
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
-            "font-src 'self' data:",  # the bundle inlines its carousel icon font
+            "font-src 'self' data:",  # the page's fonts; the bundle inlines its carousel icon font
             f"connect-src 'self' {rasa_sources}".strip(),
             "base-uri 'none'",
             "form-action 'none'",
@@ -176,6 +214,8 @@ class Handler(BaseHTTPRequestHandler):
         file_path, content_type = entry
         try:
             body = file_path.read_bytes()
+            if file_path == BUNDLE:
+                body = body.replace(FONT_CDN_IMPORT, b"")
         except OSError:
             hint = " (run npm ci in widget/)" if file_path == BUNDLE else ""
             self.log_message("missing file %s%s", file_path, hint)

@@ -1,5 +1,7 @@
 /*
- * Glue for the chat page: fills the disclosure banner from /config.js, wires the quick exit
+ * Glue for the chat page: chooses the page's language (?lang=, else the browser's languages,
+ * among those firm.yml enables; Arabic right to left) and shows its texts, fills the disclosure
+ * banner from /config.js, wires the quick exit
  * (button and Escape pressed twice), starts rasa-webchat embedded in #chat, and makes its
  * buttons and input usable with a keyboard and a screen reader.
  *
@@ -30,6 +32,43 @@
     return document.getElementById(id);
   }
 
+  /* ---------- the page's language ---------- */
+
+  function chooseLanguage() {
+    var languages = Array.isArray(config.languages) ? config.languages : [];
+    var byCode = {};
+    languages.forEach(function (language) { byCode[language.code] = language; });
+    var wanted = [];
+    try { wanted.push(new URL(window.location.href).searchParams.get("lang") || ""); } catch (error) { /* old browser */ }
+    (navigator.languages || [navigator.language || ""]).forEach(function (tag) { wanted.push(tag); });
+    for (var i = 0; i < wanted.length; i += 1) {
+      var code = String(wanted[i] || "").toLowerCase().split("-")[0];
+      if (byCode[code]) return byCode[code];
+    }
+    return byCode[config.defaultLanguage] || null;
+  }
+
+  var language = chooseLanguage();
+  var texts = (language && language.texts) || {};
+
+  function text(key, fallback) {
+    return typeof texts[key] === "string" && texts[key] ? texts[key] : fallback;
+  }
+
+  function translatePage() {
+    if (!language) return;
+    document.documentElement.lang = language.code;
+    document.documentElement.dir = language.dir === "rtl" ? "rtl" : "ltr";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
+      var value = text(el.getAttribute("data-i18n"), null);
+      if (value) el.textContent = value;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-label]"), function (el) {
+      var value = text(el.getAttribute("data-i18n-label"), null);
+      if (value) el.setAttribute("aria-label", value);
+    });
+  }
+
   /* ---------- disclosure banner ---------- */
 
   function fillBanner() {
@@ -37,13 +76,16 @@
     var brand = byId("brand");
     var who = byId("disclosure-who");
     if (name && brand) brand.textContent = name;
-    if (name && who) who.textContent = "This is " + name + "\u2019s automated assistant, not a lawyer.";
+    if (name && who) {
+      who.textContent = text("who_named", "This is {firm_name}\u2019s automated assistant, not a lawyer.")
+        .replace("{firm_name}", name);
+    }
     var privacy = httpUrl(config.privacyUrl);
     var link = byId("privacy-link");
     if (privacy && link) {
       link.href = privacy;
-      link.textContent = "Privacy notice";
-      link.setAttribute("aria-label", "Privacy notice (opens in a new tab)");
+      link.textContent = text("privacy", "Privacy notice");
+      link.setAttribute("aria-label", text("privacy_label", "Privacy notice (opens in a new tab)"));
       link.hidden = false;
     }
   }
@@ -133,13 +175,19 @@
     }
     var input = root.querySelector(".rw-new-message");
     if (input && !input.hasAttribute("aria-label")) {
-      input.setAttribute("aria-label", "Type your message");
+      input.setAttribute("aria-label", text("input_label", "Type your message"));
+      input.setAttribute("dir", "auto");
       input.setAttribute("enterkeyhint", "send");
       input.setAttribute("autocapitalize", "sentences");
       input.setAttribute("spellcheck", "true");
     }
     var send = root.querySelector(".rw-send");
-    if (send && !send.hasAttribute("aria-label")) send.setAttribute("aria-label", "Send message");
+    if (send && !send.hasAttribute("aria-label")) send.setAttribute("aria-label", text("send_label", "Send message"));
+    // A reply is in the conversation's language, which may not be the page's: each message
+    // takes the direction of its own text (Arabic right to left inside an English page).
+    Array.prototype.forEach.call(root.querySelectorAll(".rw-message-text:not([dir]), .rw-reply:not([dir])"), function (el) {
+      el.setAttribute("dir", "auto");
+    });
     // Reply buttons are <div>s: make them real buttons for keyboards and screen readers.
     Array.prototype.forEach.call(root.querySelectorAll("div.rw-reply:not([tabindex])"), function (el) {
       el.setAttribute("tabindex", "0");
@@ -195,7 +243,7 @@
     var root = byId("chat");
     if (!root) return;
     if (!window.WebChat || typeof window.WebChat.default !== "function") {
-      setStatus("The chat could not be loaded. Please reload the page or contact the firm directly.");
+      setStatus(text("load_failed", "The chat could not be loaded. Please reload the page or contact the firm directly."));
       return;
     }
     watchChat(root);
@@ -204,12 +252,14 @@
       initPayload: "/greet",
       socketUrl: config.socketUrl || window.location.origin,
       socketPath: config.socketPath || "/socket.io/",
-      customData: { language: "en" },
+      // The page's language: the conversation starts in it (the disclosure and the greeting);
+      // what the person writes decides afterwards (rasa_server/channels/language.py).
+      customData: { page_language: language ? language.code : "en" },
       params: { storage: "local" },
       embedded: true,
-      title: name || "Chat assistant",
-      subtitle: "Automated assistant: general information, not legal advice",
-      inputTextFieldHint: "Type your message\u2026",
+      title: name || text("title", "Chat assistant"),
+      subtitle: text("subtitle", "Automated assistant: general information, not legal advice"),
+      inputTextFieldHint: text("placeholder", "Type your message\u2026"),
       connectingText: "Connecting\u2026",
       hideWhenNotConnected: false,
       showMessageDate: false,
@@ -221,10 +271,10 @@
       onSocketEvent: {
         connect: function () { setStatus(""); },
         disconnect: function () {
-          if (!exiting) setStatus("Connection lost. Trying to reconnect\u2026");
+          if (!exiting) setStatus(text("connection_lost", "Connection lost. Trying to reconnect\u2026"));
         },
         connect_error: function () {
-          if (!exiting) setStatus("Cannot reach the assistant right now. Trying again\u2026");
+          if (!exiting) setStatus(text("unreachable", "Cannot reach the assistant right now. Trying again\u2026"));
         }
       }
     }, root);
@@ -238,6 +288,7 @@
     startChat();
   }
 
+  translatePage();
   fillBanner();
   wireQuickExit();
   // Deferred scripts run before DOMContentLoaded, and the bundle runs right after this one;

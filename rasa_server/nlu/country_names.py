@@ -4,8 +4,10 @@ RegexEntityExtractor finds the English names and aliases (lookup tables generate
 knowledge file). This component finds them in every other enabled language as people write
 them ("в Сербии", "Almanya'dan", "بألمانيا"; kb/country_names.py), so that the membership
 answer, the stories and the consultation form get "Serbia" whatever language it was written
-in. When the message's language can be told, only its names are tried (Turkish "mali" is
-"financial", not Mali); a span another extractor already took is left alone.
+in. The names of the languages of the message's script are tried (a short Cyrillic message may
+be Russian or Ukrainian; Russian and Ukrainian typed in Latin letters too), and none of their
+look-alike words (Turkish "mali" is "financial", not Mali); a span another extractor already
+took is left alone.
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from firm import get_settings
-from i18n.detect import detect
 from kb import get_knowledge
 from kb.country_names import CountryFinder
 
@@ -33,9 +34,7 @@ class CountryNameExtractor(GraphComponent, EntityExtractorMixin):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         conversation = get_settings().conversation
-        self.languages = tuple(code for code in conversation.languages if code != "en")
-        self.enabled = conversation.languages
-        self.finder = CountryFinder(get_knowledge().countries, self.languages)
+        self.finder = CountryFinder(get_knowledge().countries, conversation.languages)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -47,15 +46,12 @@ class CountryNameExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT) or ""
             if not text:
                 continue
-            language = detect(text, self.enabled, min_letters=1)
-            languages = [language] if language in self.languages else (
-                [] if language == "en" else list(self.languages))
             existing = message.get(ENTITIES) or []
             taken = [(e.get("start", 0), e.get("end", 0)) for e in existing if e.get("end", 0) > e.get("start", 0)]
             added = [
                 {"entity": ENTITY, "value": found.name, "start": found.start, "end": found.end,
                  "confidence_entity": 1.0, "extractor": self.__class__.__name__}
-                for found in self.finder.find(text, languages)
+                for found in self.finder.find(text)
                 if not any(found.start < end and start < found.end for start, end in taken)
             ]
             if added:
