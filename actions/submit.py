@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import reply_language
 from actions.services import get_store
 from actions.forms.consultation import clear_form_events
 from intake import validation
@@ -36,6 +37,7 @@ def request_from_tracker(tracker: Tracker) -> ConsultationRequest:
         consent_version=slot("consent_version"),
         consent_at=datetime.fromisoformat(slot("consent_at")),
         urgent=bool(slot("urgent")) or validation.is_urgent_problem(problem_type),
+        chat_language=reply_language(tracker),
     )
 
 
@@ -58,10 +60,9 @@ class ActionSubmitConsultation(Action):
             return [SlotSet("submission_confirmed", None)]
         if result.created:
             dispatcher.utter_message(
-                response="utter_request_submitted",
+                response="utter_request_submitted_urgent" if request.urgent else "utter_request_submitted",
                 full_name=request.full_name,
                 reference=result.reference,
-                priority_note=" as a priority" if request.urgent else "",
             )
         else:
             dispatcher.utter_message(

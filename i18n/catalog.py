@@ -97,6 +97,10 @@ class Catalog:
             if path.stem != ENGLISH:
                 self._locales[path.stem] = read_locale(path)
 
+    def english_responses(self) -> list[str]:
+        """The names of the domain responses (their first text variation has a key here)."""
+        return [key.split(".")[1] for key in self.english if key.startswith("responses.") and key.endswith(".0.text")]
+
     def languages(self) -> list[str]:
         """English and every language with a locale file."""
         return [ENGLISH, *self._locales]
@@ -149,3 +153,22 @@ class Catalog:
 def get_catalog() -> Catalog:
     """The project's catalog, read once per process."""
     return Catalog()
+
+
+def translation_warnings(languages: list[str] | tuple[str, ...], catalog: Optional[Catalog] = None) -> list[str]:
+    """One line per enabled language that lacks something: texts missing or outdated (the
+    person reads them in English), and drafts no lawyer of the firm has reviewed yet."""
+    catalog = catalog or get_catalog()
+    warnings = []
+    for language in languages:
+        if language == ENGLISH:
+            continue
+        status = catalog.status(language)
+        if status.missing or status.stale:
+            warnings.append(f"{language}: {len(status.missing)} texts missing and {len(status.stale)} outdated "
+                            f"(shown in English; python -m i18n export {language}), e.g. "
+                            + ", ".join((status.missing + status.stale)[:3]))
+        if status.unreviewed:
+            warnings.append(f"{language}: {len(status.unreviewed)} translated texts are drafts that no lawyer of the "
+                            f"firm has reviewed yet (locales/{language}.yml, `review: draft`)")
+    return warnings

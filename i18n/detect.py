@@ -96,3 +96,45 @@ def reply_language(text: str, enabled: Iterable[str], *, asked_for: Optional[str
             return choice
     return None
 
+
+
+@functools.lru_cache(maxsize=8)
+def _language_names(enabled: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(folded name, code): each enabled language by its name in every enabled language (CLDR:
+    "английский", "İngilizce", "الإنجليزية", "anglais") and by firm.yml's aliases."""
+    from babel import Locale
+
+    from firm import get_settings
+    from kb.country_names import fold
+
+    names: dict[str, str] = {}
+    for code in enabled:
+        for language in enabled:
+            name = Locale.parse(language).languages.get(code)
+            if name:
+                names.setdefault(fold(name), code)
+    for language in get_settings().intake.languages:
+        code = language_code(language.name)
+        if code in enabled:
+            for alias in (language.name, *language.aliases):
+                if len(alias) > 2:
+                    names.setdefault(fold(alias), code)
+    return tuple(names.items())
+
+
+def named_language(text: str, enabled: Iterable[str]) -> Optional[str]:
+    """The enabled language a message names ("по-английски", "українською", "بالعربية",
+    "auf Deutsch"), declined as the languages decline names; None when it names none."""
+    import re
+
+    from kb.country_names import fold, word_matches
+
+    words = [fold(w) for w in re.findall(r"\w+", text or "")]
+    for name, code in _language_names(tuple(enabled)):
+        name_words = name.split()
+        if len(name_words) == 1 and any(word_matches(name, w, lang) for w in words
+                                        for lang in ("ru", "uk", "tr", "ar", "de")):
+            return code
+        if len(name_words) > 1 and name in " ".join(words):
+            return code
+    return None

@@ -217,8 +217,12 @@ def cmd_deliver(store: SqlIntakeStore, args: argparse.Namespace, out: TextIO) ->
 
 
 def cmd_check(store: SqlIntakeStore, args: argparse.Namespace, out: TextIO) -> None:
-    """Print what must be fixed before going live (example values, notification set-up)."""
-    warnings = example_value_warnings(store.settings) + notification_warnings(store.settings)
+    """Print what must be fixed before going live (example values, notification set-up, the
+    translations no lawyer has reviewed)."""
+    from i18n.catalog import translation_warnings
+
+    warnings = (example_value_warnings(store.settings) + notification_warnings(store.settings)
+                + translation_warnings(store.settings.conversation.languages))
     for warning in warnings:
         print(f"WARNING: {warning}", file=out)
     if not warnings:

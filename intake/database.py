@@ -34,7 +34,8 @@ class SqlDatabase:
     def _upgrade(self) -> None:
         """Bring a database created before encryption up to date: the columns added since, and
         (PostgreSQL) the personal columns widened to text for their tokens."""
-        added = {"intake_requests": {"email_hash": "VARCHAR(64)", "assigned_to": "VARCHAR(64)"},
+        added = {"intake_requests": {"email_hash": "VARCHAR(64)", "assigned_to": "VARCHAR(64)",
+                                     "chat_language": "VARCHAR(8)"},
                  "intake_audit_log": {"actor": "VARCHAR(64)", "target": "VARCHAR(32)"}}
         with self.engine.begin() as connection:
             inspector = inspect(connection)

@@ -40,6 +40,9 @@ class ConsultationRequest:
     consent_version: str
     consent_at: datetime
     urgent: bool = False
+    # The language the person wrote in (a code of firm.yml conversation.languages); their answers
+    # are stored as they typed them.
+    chat_language: Optional[str] = None
 
 
 @dataclass(frozen=True)

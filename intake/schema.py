@@ -58,6 +58,7 @@ requests_table = Table(
     Column("issuing_country", Text),
     Column("problem_type", String(FIELD_LIMITS["problem_type"]), nullable=False),
     Column("language", String(FIELD_LIMITS["language"])),
+    Column("chat_language", String(8)),
     Column("description", Text, nullable=False),
     Column("consent_version", String(FIELD_LIMITS["consent_version"]), nullable=False),
     Column("consent_at", UTCDateTime, nullable=False),

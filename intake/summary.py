@@ -19,6 +19,18 @@ from intake.records import ConsultationRequest
 NOT_GIVEN = "(not given)"
 
 
+def chat_language_name(code: Optional[str]) -> str:
+    """ "Russian (ru)": the English name of the language the person wrote in, for the lawyers."""
+    if not code:
+        return NOT_GIVEN
+    from babel import Locale
+
+    try:
+        return f"{Locale('en').languages.get(code, code)} ({code})"
+    except (ValueError, TypeError):
+        return code
+
+
 def format_time(moment: datetime) -> str:
     """A UTC time the way the summary shows it: ``2026-01-05 14:03 UTC``."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -74,6 +86,7 @@ def build_summary(request: ConsultationRequest, reference: str, *, urgent: bool,
         f"Issuing country: {request.issuing_country or NOT_GIVEN}",
         f"Problem: {problem_label}",
         f"Language: {request.language or NOT_GIVEN}",
+        f"Chat language: {chat_language_name(request.chat_language)}",
         "Description:",
         *(["  " + line for line in description.split("\n")] if description else ["  (none given)"]),
         f"Channel: {request.channel}",

@@ -26,7 +26,27 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(kb.members)} members, {len(kb.non_members)} non-members, "
           f"{len(kb.territories)} territories")
     print(f"OK {display_path(routes_path)}: {len(routes)} intents")
-    return 0
+    return check_languages()
+
+
+def check_languages() -> int:
+    """Every enabled language (firm.yml) has a current translation of every text; names what is missing."""
+    from firm import get_settings
+    from i18n import get_catalog
+
+    failed = 0
+    for language in get_settings().conversation.languages:
+        if language == "en":
+            continue
+        status = get_catalog().status(language)
+        for key in status.missing:
+            print(f"ERROR locales/{language}.yml: no translation of {key}", file=sys.stderr)
+        for key in status.stale:
+            print(f"ERROR locales/{language}.yml: {key} translates an older English text", file=sys.stderr)
+        failed += len(status.missing) + len(status.stale)
+        if status.complete:
+            print(f"OK locales/{language}.yml: every text translated ({len(status.unreviewed)} not yet reviewed)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

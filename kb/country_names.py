@@ -182,6 +182,14 @@ def _word_matches(name_word: str, word: str, language: str, min_stem: int = _MIN
     return False
 
 
+def word_matches(name_word: str, word: str, language: str) -> bool:
+    """One word of a name in a text word, declined as the language declines (see the module)."""
+    if _word_matches(name_word, word, language):
+        return True
+    # Languages without declined names still inflect adjectives ("blaue" -> "blauen", "bleu" -> "bleue").
+    return len(name_word) >= _MIN_STEM and word.startswith(name_word[:-1]) and 0 <= len(word) - len(name_word) <= 2
+
+
 _SUFFIX = re.compile(r"\w{3,}['’]$")
 
 

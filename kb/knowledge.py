@@ -5,6 +5,7 @@ Built only by ``kb.loader``; everything here is read-only lookups.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from kb.country_names import CountryFinder
@@ -45,6 +46,7 @@ class Knowledge:
         values: dict[str, str] | None = None,
         language: str = "en",
         finder: "CountryFinder | None" = None,
+        label_words: dict[str, list[tuple[tuple[str, ...], str]]] | None = None,
     ) -> None:
         self.path = path
         self.sources = sources
@@ -61,6 +63,8 @@ class Knowledge:
         self.values = dict(values or {})  # what a text's {placeholders} stand for
         self.language = language
         self._finder = finder  # names in self.language as people write them (kb/country_names.py)
+        # notice types and crime areas by the words of their names in self.language (kb/localize.py)
+        self._label_words = label_words or {}
         self._index = CountryIndex(countries, ambiguous_names)
         self._notice_keys = _label_index(notice_types)
         self._crime_keys = _label_index(crime_areas)
@@ -110,6 +114,18 @@ class Knowledge:
             return []
         names = dict.fromkeys(found.name for found in self._finder.find(text))
         return [c for c in (self.country(name) for name in names) if c is not None]
+
+    def label_in_text(self, kind: str, text: str | None) -> str | None:
+        """The id of the notice type ("notice_type") or crime area ("crime_area") a message in
+        this knowledge base's language names ("Mavi bülten", "синего уведомления"), or None."""
+        from kb.country_names import fold, word_matches
+
+        words = [fold(w) for w in re.findall(r"\w+", text or "")]
+        for name_words, item_id in self._label_words.get(kind, []):
+            hits = sum(any(word_matches(n, w, self.language) for w in words) for n in name_words)
+            if hits >= (2 if len(name_words) >= 3 else 1):  # "Rote Ausschreibung (Red Notice)": one
+                return item_id
+        return None
 
     # ---- sentences -----------------------------------------------------------------
 

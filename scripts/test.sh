@@ -14,6 +14,9 @@ if ! "$VENV/bin/rasa" data validate --data data --domain domain.yml --config con
   die "rasa data validate failed"
 fi
 
+say "The knowledge file, its routes and every enabled language's translations"
+"$VENV/bin/python" -m kb
+
 train_if_needed
 
 say "Story tests (every predicted action must match)"

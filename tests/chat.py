@@ -24,16 +24,17 @@ class Chat:
     sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:12]}")
     history: List[Dict[str, Any]] = field(default_factory=list)
 
-    def say(self, text: str) -> List[Dict[str, Any]]:
-        replies = post_json(
-            f"{self.rasa_url}/webhooks/rest/webhook", {"sender": self.sender, "message": text}
-        )
+    def say(self, text: str, metadata: Dict[str, Any] | None = None) -> List[Dict[str, Any]]:
+        payload: Dict[str, Any] = {"sender": self.sender, "message": text}
+        if metadata is not None:
+            payload["metadata"] = metadata
+        replies = post_json(f"{self.rasa_url}/webhooks/rest/webhook", payload)
         self.history.append({"user": text, "bot": replies})
         return replies
 
-    def text(self, message: str) -> str:
+    def text(self, message: str, metadata: Dict[str, Any] | None = None) -> str:
         """All reply texts of one message joined, for assertions on what a person reads."""
-        return "\n".join(reply.get("text", "") for reply in self.say(message))
+        return "\n".join(reply.get("text", "") for reply in self.say(message, metadata))
 
     @staticmethod
     def buttons(replies: List[Dict[str, Any]]) -> List[str]:

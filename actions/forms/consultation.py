@@ -39,8 +39,7 @@ def resolve_country(text: str, allow_unsure: bool, kb: Knowledge) -> validation.
     """A country from the knowledge file (named in the knowledge base's language or in
     English), or a message naming the closest matches. The value is the file's English name."""
     cleaned = text.strip()
-    if allow_unsure and (cleaned.lower().strip(".!") in UNSURE_WORDS
-                         or cleaned.casefold().strip(".!") == say(kb.language, "form.not_sure").casefold()):
+    if allow_unsure and cleaned.casefold().strip(".!") in unsure_words(kb.language):
         return validation.Validated(UNKNOWN_COUNTRY, None)
     match = kb.find_country_in_text(cleaned) or kb.match_country(cleaned)
     if match.country is not None:
@@ -54,6 +53,14 @@ def resolve_country(text: str, allow_unsure: bool, kb: Knowledge) -> validation.
     else:
         message = kb.say("answers.unknown_country", query=query)
     return validation.Validated(None, message)
+
+
+def unsure_words(language: str) -> set[str]:
+    """"Not sure" as a person may type it: the English words, the form's own "Not sure" in the
+    language, and what the language says for the "other" problem type ("не знаю", "emin değilim")."""
+    other = get_settings().problem_type("other")
+    return {*UNSURE_WORDS, say(language, "form.not_sure").casefold(),
+            *(validation.problem_aliases(other, language) if other else ())}
 
 
 def say(language: str, key: str, **params: Any) -> str:

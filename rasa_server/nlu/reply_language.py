@@ -1,7 +1,7 @@
 """Which language to answer a message in, given to the dialogue as the `reply_language` entity.
 
 Placed last in the pipeline, it sees the intent and entities: a person who asks for a language
-(`change_language` with a `language` entity, "in English please") gets it; otherwise the one
+(`change_language`, "in English please", "по-английски"; i18n.detect.named_language) gets it; otherwise the one
 the message metadata names (`{"language": "ar"}` from a REST caller, or the channel's reading
 of the text, rasa_server/channels/language.py); else the language the message is written in
 (i18n/detect.py). A message too short to tell ("ok")
@@ -21,20 +21,22 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from firm import get_settings
-from i18n.detect import reply_language
+from i18n.detect import named_language, reply_language
 
 ENTITY = "reply_language"
 ASK_INTENT = "change_language"
 LANGUAGE_ENTITY = "language"
 
 
-def _asked_for(message: Message) -> Optional[str]:
+def _asked_for(message: Message, enabled: tuple[str, ...]) -> Optional[str]:
+    """The language a `change_language` message asks for: its `language` entity, else the
+    language it names ("по-английски", "auf Deutsch")."""
     if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != ASK_INTENT:
         return None
     for entity in message.get(ENTITIES) or []:
         if entity.get("entity") == LANGUAGE_ENTITY:
             return str(entity.get("value") or "")
-    return None
+    return named_language(message.get(TEXT) or "", enabled)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -55,7 +57,7 @@ class ReplyLanguageExtractor(GraphComponent, EntityExtractorMixin):
         for message in messages:
             metadata = message.get("metadata") or {}
             given = metadata.get("language") if isinstance(metadata, dict) else None
-            language = reply_language(message.get(TEXT) or "", self.enabled, asked_for=_asked_for(message),
+            language = reply_language(message.get(TEXT) or "", self.enabled, asked_for=_asked_for(message, self.enabled),
                                       given=given if isinstance(given, str) else None,
                                       min_letters=self.min_letters)
             if language:

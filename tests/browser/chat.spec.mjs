@@ -201,10 +201,12 @@ async function main() {
     page.on("pageerror", (error) => consoleProblems.push(`page error: ${error.message}`));
     page.on("console", (message) => {
       const text = message.text();
-      // rasa-webchat's CSS @imports Google Fonts; the CSP blocks it on purpose.
-      if (message.type() !== "error" || text.includes("fonts.googleapis.com")) return;
+      if (message.type() !== "error") return;
       if (!consoleProblems.includes(`console: ${text}`)) consoleProblems.push(`console: ${text}`);
     });
+    // Every address the page asks for: nothing may leave for another origin (fonts included).
+    const requested = [];
+    context.on("request", (request) => requested.push(request.url()));
 
     // ---------------------------------------------------------------------------------
     step("Open the page and check its security headers");
@@ -395,6 +397,45 @@ async function main() {
     const afterEscape = await storageState(page);
     check(afterEscape.local.length === 0, `localStorage is not empty after Escape twice: ${JSON.stringify(afterEscape.local)}`);
     info("Escape twice left for the neutral site and cleared the conversation");
+
+    // ---------------------------------------------------------------------------------
+    step("The page in Arabic (?lang=ar): right to left, its texts, a reply in Arabic, fonts from this origin");
+    await page.goto(`${WIDGET_URL}?lang=ar`, { waitUntil: "domcontentloaded" });
+    const arabic = config.languages.find((language) => language.code === "ar");
+    check(arabic, "Arabic is not among the page's languages (firm.yml conversation.languages)");
+    check((await page.getAttribute("html", "dir")) === "rtl", '<html dir="rtl"> is missing on the Arabic page');
+    check((await page.getAttribute("html", "lang")) === "ar", '<html lang="ar"> is missing on the Arabic page');
+    check((await page.innerText("#quick-exit")).trim() === arabic.texts.quick_exit,
+      `the Quick exit button is not in Arabic: "${await page.innerText("#quick-exit")}"`);
+    const arabicBanner = await page.innerText("#disclosure");
+    check(arabicBanner.includes(arabic.texts.disclaimer), `the disclosure banner is not in Arabic: ${short(arabicBanner)}`);
+    const greetingAr = await newBotMessages(page, 0, { contains: /[\u0600-\u06FF]/, what: "the greeting in Arabic" });
+    info(`greeting: ${short(greetingAr.join(" | "))}`);
+    const placeholder = await page.getAttribute(INPUT, "placeholder");
+    check(placeholder === arabic.texts.placeholder, `the input's placeholder is not in Arabic: "${placeholder}"`);
+    const beforeAr = (await botTexts(page)).length;
+    await type(page, "هل صربيا عضو في الإنتربول؟", { contains: /صربيا/, what: "an answer in Arabic about Serbia" });
+    const fonts = await page.evaluate(() => Array.from(document.fonts).filter((f) => f.status === "loaded").map((f) => f.family));
+    info(`fonts loaded: ${JSON.stringify([...new Set(fonts)])}; ${(await botTexts(page)).length - beforeAr} new messages`);
+    check(fonts.some((family) => family.includes("Noto Sans Arabic")), "the Arabic font (Noto Sans Arabic) was not loaded");
+    await screenshot(page, "widget-arabic.png");
+
+    // ---------------------------------------------------------------------------------
+    step("The page in Ukrainian (?lang=uk), and a question answered in Ukrainian");
+    await context.clearCookies();
+    await page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
+    await page.goto(`${WIDGET_URL}?lang=uk`, { waitUntil: "domcontentloaded" });
+    const ukrainian = config.languages.find((language) => language.code === "uk");
+    check((await page.getAttribute("html", "dir")) === "ltr", "the Ukrainian page is not left to right");
+    check((await page.innerText("#quick-exit")).trim() === ukrainian.texts.quick_exit, "the Quick exit button is not in Ukrainian");
+    await newBotMessages(page, 0, { contains: /[іїєґ]/i, what: "the greeting in Ukrainian" });
+    await type(page, "Чи є Сербія членом Інтерполу?", { contains: /Сербія/, what: "an answer in Ukrainian about Serbia" });
+    await screenshot(page, "widget-ukrainian.png");
+    const foreign = requested.filter((url) => { try { return new URL(url).origin !== widgetOrigin && !url.startsWith(config.socketUrl || widgetOrigin) && !isExitUrl(new URL(url)); } catch { return false; } });
+    info(`${requested.length} requests, ${foreign.length} to other origins`);
+    check(!requested.some((url) => url.includes("fonts.googleapis.com") || url.includes("fonts.gstatic.com")),
+      "the page asked Google Fonts for a font");
+    check(requested.some((url) => url.includes("/fonts/noto-sans")), "no font was fetched from the page's own origin");
 
     console.log("\nAll widget checks passed.");
   } catch (error) {

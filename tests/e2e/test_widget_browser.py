@@ -20,7 +20,7 @@ from ops.stack import PROJECT_ROOT, Stack
 
 SPEC = PROJECT_ROOT / "tests" / "browser" / "chat.spec.mjs"
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-SCREENSHOTS = ("widget-desktop.png", "widget-phone.png")
+SCREENSHOTS = ("widget-desktop.png", "widget-phone.png", "widget-arabic.png", "widget-ukrainian.png")
 PLAYWRIGHT = PROJECT_ROOT / "widget" / "node_modules" / "playwright-core" / "package.json"
 BUNDLE = PROJECT_ROOT / "widget" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
