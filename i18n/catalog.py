@@ -131,9 +131,10 @@ class Catalog:
         """The text in the language, else in English."""
         return self.lookup(language, key)[0]
 
-    def say(self, language: str, key: str, **params: Any) -> str:
-        """A message of locales/en.yml (`messages.` is implied) in the language, filled in."""
-        return fill(self.text(language, f"messages.{key}"), **params)
+    def say(self, code: str, key: str, /, **params: Any) -> str:
+        """A message of locales/en.yml (`messages.` is implied) in the language ``code``, filled in
+        (a template may itself name a {language})."""
+        return fill(self.text(code, f"messages.{key}"), **params)
 
     def status(self, language: str) -> Status:
         status = Status(language)

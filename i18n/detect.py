@@ -17,6 +17,13 @@ from firm.settings import SUPPORTED_LANGUAGES as _SUPPORTED
 
 UKRAINIAN_ONLY = set("іїєґІЇЄҐ")
 RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
+# Short everyday words spelt differently in the two languages, for a message that has none of
+# the letters above: langid.py read "Я хочу записаться на консультацию к юристу" as Ukrainian
+# (0.99998). The side with more of its own words wins; a tie is left to the model.
+UKRAINIAN_WORDS = frozenset("що чи та або це ви вже щоб якщо мене мого його він треба дуже тільки цей "
+                            "ця щойно зараз де коли можна будь ласка допоможіть нас".split())
+RUSSIAN_WORDS = frozenset("что это вы мне меня моего его он она нужно сейчас если или очень только "
+                          "к уже чтобы где когда можно пожалуйста помогите нас мой".split()) - UKRAINIAN_WORDS
 # The model's probability below which a message's language is left undecided.
 MIN_PROBABILITY = 0.9
 
@@ -57,6 +64,10 @@ def detect(text: str, enabled: Iterable[str], min_letters: int = 12) -> Optional
         if letters_seen & RUSSIAN_ONLY and not letters_seen & UKRAINIAN_ONLY:
             return "ru" if "ru" in enabled else None
         candidates = tuple(code for code in ("ru", "uk") if code in enabled)
+        words = text.casefold().replace(",", " ").replace("?", " ").replace("!", " ").replace(".", " ").split()
+        ukrainian, russian = sum(w in UKRAINIAN_WORDS for w in words), sum(w in RUSSIAN_WORDS for w in words)
+        if ukrainian != russian and len(candidates) == 2:
+            return "uk" if ukrainian > russian else "ru"
     elif script == "LATIN":
         candidates = tuple(code for code in enabled if code not in ("ru", "uk", "ar"))
     else:

@@ -19,9 +19,12 @@ LANGUAGE_BUTTON_MARK = "🌐"
 
 def in_english_note(catalog: Catalog, language: str) -> str:
     """The line added to a reply that is (partly) in English because a translation is missing."""
-    from babel import Locale
+    from babel import Locale, UnknownLocaleError
 
-    name = Locale.parse(language).get_display_name(language) or language
+    try:
+        name = Locale.parse(language).get_display_name(language) or language
+    except (UnknownLocaleError, ValueError):
+        name = language
     return catalog.say(language, "answers.in_english", language=name)
 
 

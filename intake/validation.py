@@ -392,7 +392,7 @@ def language_names(settings: Optional[Settings] = None) -> list[str]:
 
 # --------------------------------------------------------------------------- messages
 
-def say(language: str, key: str, **params: Any) -> str:
+def say(language: str, key: str, /, **params: Any) -> str:
     """A message of locales/en.yml (`validation.<key>`) in the language, examples filled in."""
     return get_catalog().say(language, f"validation.{key}", email_example=EMAIL_EXAMPLE,
                              phone_example=PHONE_EXAMPLE, **params)

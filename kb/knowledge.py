@@ -123,13 +123,13 @@ class Knowledge:
         words = [fold(w) for w in re.findall(r"\w+", text or "")]
         for name_words, item_id in self._label_words.get(kind, []):
             hits = sum(any(word_matches(n, w, self.language) for w in words) for n in name_words)
-            if hits >= (2 if len(name_words) >= 3 else 1):  # "Rote Ausschreibung (Red Notice)": one
+            if hits >= (max(2, (len(name_words) + 1) // 2) if len(name_words) >= 3 else 1):  # "Rote ... (Red Notice)": one
                 return item_id
         return None
 
     # ---- sentences -----------------------------------------------------------------
 
-    def say(self, key: str, **params: object) -> str:
+    def say(self, key: str, /, **params: object) -> str:
         """A sentence template of locales/en.yml in this knowledge base's language, filled in."""
         from i18n import get_catalog
 

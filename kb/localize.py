@@ -90,14 +90,16 @@ def _labelled(item: NoticeType | CrimeArea, section: str, texts: _Texts):
 
 def _label_words(items: list[NoticeType] | list[CrimeArea]) -> list[tuple[tuple[str, ...], str]]:
     """Each item's distinctive words in the language: its translated name without the words most
-    names share ("уведомление", "bülten", "notice") and short function words, longest first.
+    names share ("уведомление", "bülten", "notice") and short function words, shortest first.
     "Mavi Bülten" -> ("mavi",)."""
     names = {item.id: [fold(w) for w in re.findall(r"\w+", item.name)] for item in items}
     shared = {w for w in {w for words in names.values() for w in words}
               if sum(w in words for words in names.values()) > len(names) / 2}
     found = [(tuple(w for w in words if w not in shared and len(w) >= 4), item_id)  # not "и", "de"
              for item_id, words in names.items()]
-    return sorted([entry for entry in found if entry[0]], key=lambda entry: -len(entry[0]))
+    # A colour ("Kırmızı") is tried before the long name of the UN Special Notice, whose words
+    # ("INTERPOL", "bülteni") a question about any notice may contain.
+    return sorted([entry for entry in found if entry[0]], key=lambda entry: len(entry[0]))
 
 
 def localize(kb: Knowledge, language: str) -> Knowledge:

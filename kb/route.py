@@ -171,5 +171,9 @@ def answer_by_words(kb: Knowledge, message: Message) -> Answer | None:
     fact = best_fact(kb, message.text, kb.topics, minimum=STRONG_SCORE)
     if fact is not None:
         return answers.answer_fact(kb, fact)
+    for entity in LABELLED:  # "was eine Rote Ausschreibung ist": the notice its words name
+        named = kb.label_in_text(entity, message.text)
+        if named:
+            return ENTITY_ANSWERS[entity](kb, named, message.text)
     hits = topics_in_text(kb, message.text, minimum=STRONG_SCORE)
     return answers.answer_topic(kb, hits[0].topic.id) if hits else None

@@ -63,7 +63,7 @@ def unsure_words(language: str) -> set[str]:
             *(validation.problem_aliases(other, language) if other else ())}
 
 
-def say(language: str, key: str, **params: Any) -> str:
+def say(language: str, key: str, /, **params: Any) -> str:
     return get_catalog().say(language, key.removeprefix("messages."), **params)
 
 

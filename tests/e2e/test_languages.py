@@ -34,7 +34,7 @@ MESSAGES: Dict[str, tuple[str, str, str]] = {
            "Kardeşim şu anda havalimanında gözaltına alındı, ne yapmalıyız?"),
     "ar": ("هل صربيا عضو في الإنتربول؟", "ما هي النشرة الحمراء للإنتربول؟ أرجو التوضيح",
            "تم اعتقال أخي الآن في المطار، ماذا أفعل؟"),
-    "es": ("¿Serbia es miembro de Interpol?", "¿Me puede explicar qué es una notificación roja de Interpol?",
+    "es": ("¿Serbia es miembro de Interpol?", "¿Qué es una notificación roja de Interpol?",
            "Acaban de detener a mi hermano en el aeropuerto, ¿qué hacemos?"),
     "fr": ("La Serbie est-elle membre d'Interpol ?", "Pouvez-vous m'expliquer ce qu'est une notice rouge d'Interpol ?",
            "Mon frère vient d'être arrêté à l'aéroport, que faire ?"),
