@@ -74,8 +74,10 @@ LANGUAGES: Steps = [
     ("¿España es miembro de Interpol?", "España"),
     ("La Suisse est-elle membre d'Interpol ?", "Suisse"),
     ("Ist Österreich Mitglied von Interpol?", "Österreich"),
+    ("Чи є Туреччина членом Інтерполу?", "Туреччина"),
+    ("Est-ce que le Maroc est membre d'Interpol ?", "Maroc"),
     ("is north korea a member of interpol?", "North Korea"),
-]
+]  # ten messages, as each of the other scripts (tests/bench counts them)
 PROJECT_SCRIPTS: List[Steps] = [KNOWLEDGE, STEPS, LANGUAGES]
 PROJECT_LONG: Steps = KNOWLEDGE[1:6]
 
