@@ -37,8 +37,11 @@ def test_an_arrest_described_at_length_gets_the_emergency_line(chat: Chat, messa
 ])
 def test_someone_detained_written_in_another_language_gets_the_emergency_line(
         chat: Chat, message: str) -> None:
-    """The assistant answers in English, but the emergency line needs no translation."""
-    assert "emergency line" in chat.text(message)
+    """Answered in the language written (tests/e2e/test_languages.py checks the texts): the
+    firm's emergency number comes in any language."""
+    text = chat.text(message)
+    assert response_variables()["emergency_phone"] in text
+    assert "emergency line" not in text
 
 
 def test_a_question_about_ones_own_risk_is_never_answered_yes_or_no(chat: Chat) -> None:

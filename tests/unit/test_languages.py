@@ -10,7 +10,7 @@ import yaml
 from firm import get_settings
 from i18n import get_catalog
 from i18n.catalog import Catalog
-from i18n.detect import detect, named_language, reply_language
+from i18n.detect import detect, everyday_words, named_language, reply_language
 from i18n.responses import translate_response
 from i18n.sources import fingerprint
 from i18n.worksheet import export, import_sheet
@@ -40,6 +40,29 @@ def test_the_language_a_message_is_written_in(text: str, language: str) -> None:
 def test_a_message_too_short_to_tell_keeps_the_conversations_language(text: str) -> None:
     assert detect(text, ENABLED) is None
     assert reply_language(text, ENABLED) is None
+
+
+@pytest.mark.parametrize("text", ["xqzt vlorp mnnn", "plok brrzt qqq", "interpol red notice Kazakhstan"])
+def test_gibberish_or_bare_names_keep_the_conversations_language(text: str) -> None:
+    """langid.py alone read the first as German: the person got German after writing nonsense."""
+    assert detect(text, ENABLED) is None
+
+
+@pytest.mark.parametrize("text", ["is Türkiye a member?", "is Côte d'Ivoire a member?",
+                                  "my brother lives in München now", "what about Curaçao and Aruba"])
+def test_an_english_question_naming_a_place_in_its_own_spelling_stays_english(text: str) -> None:
+    assert detect(text, ENABLED) == "en"
+
+
+def test_a_turkish_capital_dotted_i_is_read_as_a_letter_not_as_english_i() -> None:
+    assert detect("İspanya polisi kardeşimi aradı", ENABLED) == "tr"
+
+
+def test_a_word_listed_under_two_languages_is_refused(tmp_path) -> None:
+    words = tmp_path / "everyday_words.yml"
+    words.write_text("en: [the, die]\nde: [der, die]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"'die' is listed under both 'en' and 'de'"):
+        everyday_words(words)
 
 
 def test_a_switched_off_language_is_never_chosen() -> None:
