@@ -12,17 +12,20 @@ from rasa_sdk import Tracker
 from firm import get_settings
 from kb import Knowledge, Message, get_knowledge
 from kb.localize import in_language
+from kb.retrieve import Closeness
 
 LANGUAGE_SLOT = "reply_language"
 
 
 def latest_message(tracker: Tracker) -> Message:
-    """What kb needs of the latest user message: intent, entities, text, the last topic."""
+    """What kb needs of the latest user message: intent, entities, text, the last topic, and
+    how near its meaning is to the knowledge file's topics and facts (from the NLU)."""
     return Message(
         intent=latest_intent(tracker),
         entities=latest_entities(tracker),
         text=tracker.latest_message.get("text") or "",
         last_topic=tracker.get_slot("last_topic"),
+        closeness=Closeness.from_parse_data(tracker.latest_message),
     )
 
 

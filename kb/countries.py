@@ -12,9 +12,11 @@ country the user did not name.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 
+from i18n.detect import everyday_words
 from kb.model import Country, CountryMatch
 from kb.text import COMMON_WORDS, normalize
 
@@ -272,7 +274,14 @@ def _written_as_acronym(window: list[_Token]) -> bool:
 
 def _is_candidate(key: str) -> bool:
     """A word that could be (part of) a misspelt country name."""
-    return len(key) >= 3 and key.isalpha() and key not in STOPWORDS
+    return len(key) >= 3 and key.isalpha() and key not in STOPWORDS and key not in _everyday_words()
+
+
+@functools.lru_cache(maxsize=1)
+def _everyday_words() -> frozenset[str]:
+    """Every language's everyday words (i18n/everyday_words.yml) as tokens are normalised: the
+    Spanish "¿Cuál es ...?" asks a question, it is not a misspelt "Cuba"."""
+    return frozenset(normalize(word) for words in everyday_words().values() for word in words)
 
 
 def _run_from(tokens: list[_Token], indexes: list[int]) -> list[_Token]:

@@ -94,6 +94,17 @@ def test_the_examples_of_the_issue(chat: Chat) -> None:
         assert in_language(get_knowledge(), language).topic("notice_blue").short in reply, reply
 
 
+def test_a_fact_asked_in_another_language_gets_that_fact_by_its_meaning(chat: Chat) -> None:
+    """No English phrase of the knowledge file is in these words: the NLU's closeness of their
+    meaning to the facts (rasa_server/nlu/knowledge_closeness.py) finds the one asked for."""
+    kb = in_language(get_knowledge(), "de")
+    for message, fact in (("Auf welcher Adresse schickt man einen Brief an die Kommission?", "ccf_address"),
+                          ("In welchem Jahr wurde Interpol gegründet?", "founded")):
+        reply = "\n".join(texts(Chat(chat.rasa_url).say(message))[1:])
+        text = next(f.text for f in kb.facts if f.id == fact)
+        assert reply.startswith(text), reply
+
+
 # The consultation request, step by step: (what the person types, the response asked next).
 def consultation_steps(language: str) -> List[tuple[str, str]]:
     words = {

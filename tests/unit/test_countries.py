@@ -115,6 +115,15 @@ def test_misspelt_country_in_text_gives_suggestions(kb: Knowledge) -> None:
     assert "France" in match.suggestions
 
 
+@pytest.mark.parametrize("question", [
+    "¿Cuál es el país que se unió a Interpol más recientemente?",
+    "Quel est le dernier pays à avoir rejoint Interpol ?",
+])
+def test_a_question_word_of_another_language_is_not_a_misspelt_country(kb: Knowledge, question: str) -> None:
+    """"Cuál" was offered as "Cuba or Tuvalu?" and "Quel" reported as a country not found."""
+    assert kb.find_country_in_text(question) is None
+
+
 def test_misspelt_multiword_country(kb: Knowledge) -> None:
     match = kb.find_country_in_text("is the untied states a member?")
     assert match is not None and match.suggestions[0] == "United States"
