@@ -186,7 +186,8 @@ def story_topics(kb: Knowledge, text: str, closeness: Closeness = NO_CLOSENESS) 
 
 def answer_by_words(kb: Knowledge, message: Message) -> Answer | None:
     """For a message the NLU did not understand: the fact, else the topic, that its words
-    name clearly (STRONG_SCORE), or None, and the person is asked to rephrase as before."""
+    name clearly (STRONG_SCORE); else the fact its meaning lies nearest to (fact_meant); or
+    None, and the person is asked to rephrase as before."""
     fact = best_fact(kb, message.text, kb.topics, minimum=STRONG_SCORE)
     if fact is not None:
         return answers.answer_fact(kb, fact)
@@ -195,4 +196,7 @@ def answer_by_words(kb: Knowledge, message: Message) -> Answer | None:
         if named:
             return ENTITY_ANSWERS[entity](kb, named, message.text)
     hits = topics_in_text(kb, message.text, minimum=STRONG_SCORE)
-    return answers.answer_topic(kb, hits[0].topic.id) if hits else None
+    if hits:
+        return answers.answer_topic(kb, hits[0].topic.id)
+    fact = fact_meant(kb, message)  # "Welche Sprachen sind bei Interpol offiziell?"
+    return answers.answer_fact(kb, fact) if fact is not None else None

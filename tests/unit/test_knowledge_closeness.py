@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.message import Message as NluMessage
 from rasa.shared.exceptions import InvalidConfigException
 
 from firm import get_settings
-from kb import Message, answer, answer_story, get_knowledge, get_routes
+from kb import Message, answer, answer_by_words, answer_story, get_knowledge, get_routes
 from kb.retrieve import Closeness
 from rasa_server.nlu.knowledge_closeness import KnowledgeClosenessAnnotator, KnowledgeMeanings
 from rasa_server.nlu.muse import shared_encoder
@@ -73,6 +73,19 @@ def test_nothing_near_leaves_a_story_with_the_reply_about_the_own_case() -> None
     text = "i am scared and i cannot sleep since my father called me last night"
     assert closeness(text) == Closeness()
     assert answer_story(get_knowledge(), Message("describe_own_case", {}, text, closeness=closeness(text))) is None
+
+
+def test_a_message_the_nlu_did_not_understand_gets_the_fact_it_means() -> None:
+    kb = get_knowledge()
+    text = "Welche offiziellen Sprachen hat Interpol?"
+    assert answer_by_words(kb, Message("nlu_fallback", {}, text)) is None, "the phrases alone find nothing"
+    reply = answer_by_words(kb, Message("nlu_fallback", {}, text, closeness=closeness(text)))
+    assert reply is not None and "Arabic, English, French and Spanish" in reply.text
+
+
+@pytest.mark.parametrize("text", ["tell me a joke", "asdf qwer zxcv", "Wie ist das Wetter heute?", "Расскажи анекдот"])
+def test_what_has_nothing_to_do_with_interpol_is_still_asked_again(text: str) -> None:
+    assert answer_by_words(get_knowledge(), Message("nlu_fallback", {}, text, closeness=closeness(text))) is None
 
 
 def test_a_fact_counts_only_when_nearer_than_its_topic_and_the_asked_topic() -> None:
