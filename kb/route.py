@@ -148,9 +148,9 @@ def fact_meant(kb: Knowledge, message: Message, topic_id: str | None = None) -> 
     CCF, and its guess was that the CCF is free of charge (development set 2: 26 of 40 one-fact
     questions right so; 28 when a fact of a topic the words name could be taken, with those two
     wrong)."""
-    if topics_in_text(kb, message.text):
-        return None
-    return message.closeness.nearest_fact(kb, than_topics=[topic_id] if topic_id else [])
+    fact = message.closeness.nearest_fact(kb, than_topics=[topic_id] if topic_id else [])
+    # The phrases last: topics_in_text takes ~5 ms, the closeness a dictionary lookup.
+    return None if fact is None or topics_in_text(kb, message.text) else fact
 
 
 def _topic_answer(kb: Knowledge, topic_id: str) -> Answer:

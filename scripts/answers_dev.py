@@ -31,17 +31,13 @@ ANNOTATOR = "rasa_server.nlu.knowledge_closeness.KnowledgeClosenessAnnotator"
 
 def meaning_of(texts: list[str]) -> list[Closeness]:
     """Each text's closeness to the knowledge file, as the served NLU computes it."""
-    from firm import get_settings
-    from rasa_server.nlu.knowledge_closeness import KnowledgeClosenessAnnotator, KnowledgeMeanings
+    from rasa_server.nlu.knowledge_closeness import KnowledgeClosenessAnnotator
     from rasa_server.nlu.muse import shared_encoder
 
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-    config = {**KnowledgeClosenessAnnotator.get_default_config(),
-              **next(step for step in pipeline if step["name"] == ANNOTATOR)}
-    encoder = shared_encoder(1)
-    meanings = KnowledgeMeanings(encoder, get_settings().conversation.languages,
-                                 float(config["min_cosine"]), int(config["limit"]))
-    return [meanings.closeness(vector) for vector in encoder.encode(texts, batch_size=1)]
+    step = next(step for step in pipeline if step["name"] == ANNOTATOR)
+    meanings = KnowledgeClosenessAnnotator({**KnowledgeClosenessAnnotator.get_default_config(), **step}).meanings
+    return [meanings.closeness(vector) for vector in shared_encoder(1).encode(texts, batch_size=1)]
 
 
 def main() -> int:
@@ -62,13 +58,12 @@ def report(entries: list[dict], words_only: bool) -> None:
     meanings = [NO_CLOSENESS] * len(texts) if words_only else meaning_of(texts)
     for entry, closeness in zip(entries, meanings):
         text = entry["text"]
-        wanted_fact = entry.get("fact") or (entry.get("facts") or [None])[0]
         if entry.get("evasion"):
             found = boundaries.states_evasion(text)
             kind, ok, got = "evasion", found, "refused" if found else "not refused"
-        elif wanted_fact:
+        elif entry.get("fact"):
             fact = best_fact(kb, text, kb.topics) or fact_meant(kb, Message("", {}, text, closeness=closeness))
-            kind, ok, got = "fact", fact is not None and fact.id == wanted_fact, fact.id if fact else None
+            kind, ok, got = "fact", fact is not None and fact.id == entry["fact"], fact.id if fact else None
         elif entry.get("topics"):
             hits = [hit.topic.id for hit in story_topics(kb, text, closeness)[:2]]
             hits += [STATUS_TOPICS[c.status] for c in kb.countries_in_text(text)]  # their statuses are answered too
@@ -78,7 +73,7 @@ def report(entries: list[dict], words_only: bool) -> None:
         counts[kind][0] += ok
         counts[kind][1] += 1
         if not ok:
-            print(f"{kind:8} want {wanted_fact or entry.get('topics')} got {got}: {text[:110]!r}")
+            print(f"{kind:8} want {entry.get('fact') or entry.get('topics')} got {got}: {text[:110]!r}")
     for kind, (right, total) in counts.items():
         print(f"{kind:8} {right}/{total} = {right / max(total, 1):.3f}")
 

@@ -12,22 +12,20 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message as NluMessage
 from rasa.shared.exceptions import InvalidConfigException
 
-from firm import get_settings
 from kb import Message, answer, answer_by_words, answer_story, get_knowledge, get_routes
 from kb.retrieve import Closeness
-from rasa_server.nlu.knowledge_closeness import KnowledgeClosenessAnnotator, KnowledgeMeanings
+from rasa_server.nlu.knowledge_closeness import KnowledgeClosenessAnnotator
 from rasa_server.nlu.muse import shared_encoder
 
 
 @functools.lru_cache(maxsize=1)
-def meanings() -> KnowledgeMeanings:
-    config = KnowledgeClosenessAnnotator.get_default_config()
-    return KnowledgeMeanings(shared_encoder(1), get_settings().conversation.languages,
-                             config["min_cosine"], config["limit"])
+def annotator() -> KnowledgeClosenessAnnotator:
+    """Built once: it embeds the knowledge file in every language (about a second)."""
+    return KnowledgeClosenessAnnotator(KnowledgeClosenessAnnotator.get_default_config())
 
 
 def closeness(text: str) -> Closeness:
-    return meanings().closeness(shared_encoder(1).encode([text], batch_size=1)[0])
+    return annotator().meanings.closeness(shared_encoder(1).encode([text], batch_size=1)[0])
 
 
 def first_paragraph(intent: str, text: str, with_meaning: bool = True) -> str:
@@ -97,14 +95,12 @@ def test_a_fact_counts_only_when_nearer_than_its_topic_and_the_asked_topic() -> 
 
 
 def test_the_annotator_puts_the_closeness_in_the_parse_data() -> None:
-    annotator = KnowledgeClosenessAnnotator(KnowledgeClosenessAnnotator.get_default_config())
-    annotator.meanings = meanings()
     text = "In welchem Jahr wurde Interpol gegründet?"
     message = NluMessage(data={TEXT: text})
     vector = shared_encoder(1).encode([text], batch_size=1)[0] * 5  # the featurizer scales it
     message.add_features(Features(vector[None, :], "sentence", TEXT, "muse"))
     blank = NluMessage(data={TEXT: ""})
-    annotator.process([message, blank])
+    annotator().process([message, blank])
     found = Closeness.from_parse_data(message.as_dict(only_output_properties=True))
     assert found == closeness(text) and "founded" in found.facts
     assert Closeness.PARSE_DATA_KEY not in blank.as_dict(), "no features, no closeness"
