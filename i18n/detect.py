@@ -9,6 +9,10 @@ asked only on a tie, or when there is no everyday word but letters outside plain
 as German and "is Türkiye a member?" as Turkish (CI, 2026-12-03). A message with fewer letters
 than `min_letters` ("ok", "да", "merci"), or with neither everyday words nor such letters, gets
 None: the conversation keeps its language. Measured here: 0.05 ms a message.
+
+Words with a digit, an "@" or a "/" in them (an e-mail address, a link, a file number) are left
+out first: CI read "zarina.9c163d5525@example.org", typed at the form's e-mail question, as
+French (the "c" of the hex code is French "c'") and asked the next question in French.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ RUSSIAN_ONLY = set("ыэъёЫЭЪЁ")
 # The model's probability below which a message's language is left undecided.
 MIN_PROBABILITY = 0.9
 _WORD = re.compile(r"[^\W\d_]+")
+_CODE = re.compile(r"\S*[\d@/]\S*")
 
 
 @functools.lru_cache(maxsize=2)
@@ -76,7 +81,7 @@ def _with_most_everyday_words(text: str, candidates: tuple[str, ...]) -> tuple[s
 def detect(text: str, enabled: Iterable[str], min_letters: int = 12) -> Optional[str]:
     """The language of ``text`` among ``enabled`` codes, or None when unsure or too short."""
     enabled = tuple(enabled)
-    text = text or ""
+    text = _CODE.sub(" ", text or "")
     scripts = _scripts(text)
     letters = sum(scripts.values())
     if letters < min_letters:

@@ -9,7 +9,7 @@ By kind, as config.yml, endpoints.yml and credentials.yml name them:
   that answers an unsure maybe-urgent message as urgent);
 * ``policies/``: the dialogue policy;
 * ``engine/`` and ``action_calls/``: replacements for Rasa internals (the graph runner, the
-  calls to the action server), installed only by ``rasa_server.patches.install``;
+  calls to the action server, training's imports deferred), installed only by ``rasa_server.patches.install``;
 * ``nlg.py``: the response generator that fills the firm's details into every reply.
 
 Importing this package changes nothing in Rasa: the server's entry point

@@ -1,8 +1,13 @@
 """The one place where Rasa's internals are replaced, and the versions that is safe for.
 
-Rasa has no hook for two of the server's needs, so two of its module attributes are swapped
-(docs/upgrading.md lists every private symbol the project relies on and the test that guards
-each):
+Rasa has no hook for three of the server's needs, so two of its module attributes and one
+class method are swapped (docs/upgrading.md lists every private symbol the project relies on
+and the test that guards each):
+
+* ``rasa.utils.train_utils`` and ``ModelMetadata.from_dict`` -> rasa_server/engine/
+  training_imports.py (what only training needs is imported when used, so that serving never
+  loads TensorFlow: 425 MB of the server's memory). Installed first, before anything imports
+  Rasa's dialogue modules;
 
 * ``rasa.core.processor.DaskGraphRunner`` -> rasa_server/engine/graph_runner.py (the model
   graph run in a cached order instead of a dask plan per message);
@@ -70,6 +75,9 @@ def check_versions(lock_file: Optional[Path] = None) -> None:
 def install() -> None:
     """Checks the versions, then installs every replacement of a Rasa internal."""
     check_versions()
+    from rasa_server.engine import training_imports
+
+    training_imports.install()
     from rasa_server.action_calls import resilient
     from rasa_server.engine import graph_runner
 

@@ -54,6 +54,13 @@ def test_an_english_question_naming_a_place_in_its_own_spelling_stays_english(te
     assert detect(text, ENABLED) == "en"
 
 
+@pytest.mark.parametrize("text", ["zarina.9c163d5525@example.org", "jean-luc.ce1a@exemple.fr",
+                                  "https://www.interpol.int/fr/Notices", "dossier 2023/4411-c-d"])
+def test_an_address_a_link_or_a_file_number_keeps_the_conversations_language(text: str) -> None:
+    """The form's e-mail answer once turned an English conversation French (CI, 2026-12-04)."""
+    assert detect(text, ENABLED) is None
+
+
 def test_a_turkish_capital_dotted_i_is_read_as_a_letter_not_as_english_i() -> None:
     assert detect("İspanya polisi kardeşimi aradı", ENABLED) == "tr"
 

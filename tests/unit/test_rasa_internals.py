@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional, Tuple
@@ -36,6 +37,7 @@ FEATURIZER = "rasa_server/nlu/muse_featurizer.py"
 LBFGS = "rasa_server/nlu/multinomial_lbfgs.py"
 NLG = "rasa_server/nlg.py"
 ACTION_SERVER = "actions/server.py"
+TRAINING_IMPORTS = "rasa_server/engine/training_imports.py"
 
 
 def resolve(dotted: str) -> Any:
@@ -158,6 +160,10 @@ SIGNATURES: List[Tuple[str, List[str], str, bool, str]] = [
     # rasa-sdk: what its webhook runs, run in the Rasa server instead
     ("rasa_sdk.executor.ActionExecutor.register_package", ["self", "package"], "prefix", False, IN_PROCESS),
     ("rasa_sdk.executor.ActionExecutor.run", ["self", "action_call"], "exact", True, IN_PROCESS),
+    # what serving need not import (rasa_server/engine/training_imports.py)
+    ("rasa.engine.storage.storage.ModelMetadata.from_dict", ["serialized"], "exact", False, TRAINING_IMPORTS),
+    ("rasa.engine.graph.GraphSchema.from_dict", ["serialized_graph_schema"], "exact", False, TRAINING_IMPORTS),
+    ("rasa.engine.graph.GraphSchema.__init__", ["self", "nodes"], "exact", False, TRAINING_IMPORTS),
     # scikit-learn: the loss multinomial_lbfgs.py minimises
     ("sklearn.linear_model._linear_loss.LinearModelLoss.__init__", ["self", "base_loss", "fit_intercept"],
      "includes", False, LBFGS),
@@ -201,10 +207,12 @@ def test_install_replaces_the_graph_runner_and_both_remote_actions(monkeypatch: 
     import rasa.core.actions.forms as rasa_forms
     import rasa.core.processor
     from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.engine.storage.storage import ModelMetadata
 
     from rasa_server import patches
     from rasa_server.action_calls.resilient import ResilientRemoteAction
     from rasa_server.engine.graph_runner import SequentialGraphRunner
+    from rasa_server.engine.training_imports import _DeferringFinder
 
     originals = {
         (rasa.core.processor, "DaskGraphRunner"): rasa.core.processor.DaskGraphRunner,
@@ -213,6 +221,8 @@ def test_install_replaces_the_graph_runner_and_both_remote_actions(monkeypatch: 
     }
     for (module, name), value in originals.items():
         monkeypatch.setattr(module, name, value)  # restored when the test ends
+    monkeypatch.setattr(ModelMetadata, "from_dict", ModelMetadata.__dict__["from_dict"])
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
     assert rasa.core.processor.DaskGraphRunner is DaskGraphRunner, "another test left the patch installed"
     assert rasa_forms.RemoteAction is rasa_actions.RemoteAction is ResilientRemoteAction.__bases__[0]
 
@@ -222,6 +232,8 @@ def test_install_replaces_the_graph_runner_and_both_remote_actions(monkeypatch: 
     assert rasa_actions.RemoteAction is ResilientRemoteAction
     assert rasa_forms.RemoteAction is ResilientRemoteAction
     assert issubclass(SequentialGraphRunner, DaskGraphRunner)
+    assert hasattr(ModelMetadata.from_dict, "__wrapped__")
+    assert any(isinstance(finder, _DeferringFinder) for finder in sys.meta_path)
 
 
 def global_names(function: Any) -> set:
