@@ -18,6 +18,7 @@ French (the "c" of the hex code is French "c'") and asked the next question in F
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -54,7 +55,7 @@ def everyday_words(path: Path = EVERYDAY_WORDS_FILE) -> dict[str, frozenset[str]
 def _identifier(languages: tuple[str, ...]):
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=False)  # log-probabilities
     identifier.set_languages(list(languages))
     return identifier
 
@@ -107,8 +108,23 @@ def detect(text: str, enabled: Iterable[str], min_letters: int = 12) -> Optional
         return tied[0]
     if not tied and text.isascii():
         return None
-    language, probability = _identifier(tied or candidates).classify(text)
-    return language if probability >= MIN_PROBABILITY else None
+    return _most_likely(text, tied or candidates, enabled)
+
+
+def _most_likely(text: str, among: tuple[str, ...], enabled: tuple[str, ...]) -> Optional[str]:
+    """langid.py's choice among some of the enabled languages, if at least MIN_PROBABILITY.
+
+    One identifier for all the enabled languages, its probabilities renormalised over
+    ``among``: the same as an identifier limited to ``among`` (a softmax over fewer classes),
+    without one per subset. Kept per subset, the identifiers (8 at most) were loaded again from
+    the pickled model whenever the subset changed: ~30 ms, on 1 message in 6 of the benchmark.
+    """
+    scores = {code: float(score) for code, score in _identifier(enabled).rank(text) if code in among}
+    if not scores:
+        return None
+    language = max(scores, key=scores.get)
+    total = sum(math.exp(score - scores[language]) for score in scores.values())  # log-sum-exp
+    return language if 1 / total >= MIN_PROBABILITY else None
 
 
 @functools.lru_cache(maxsize=1)

@@ -65,8 +65,10 @@ class KnowledgeMeanings:
             return Closeness()
         cosines = self.vectors @ (vector / norm)
         best: dict[tuple[str, str], float] = {}
-        for key, cosine in zip(self.keys, cosines.tolist()):
-            if cosine >= self.min_cosine and cosine > best.get(key, -1.0):
+        # Only the texts near enough are looked at: a Python loop over all 1,100 took ~0.3 ms.
+        for index in np.flatnonzero(cosines >= self.min_cosine).tolist():
+            key, cosine = self.keys[index], float(cosines[index])
+            if cosine > best.get(key, -1.0):
                 best[key] = cosine
         found: dict[str, dict[str, float]] = {"topics": {}, "facts": {}}
         for (kind, item_id), cosine in sorted(best.items(), key=lambda item: -item[1]):

@@ -119,3 +119,22 @@ def test_missing_routes_file(kb: Knowledge, tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as caught:
         load_routes(tmp_path / "nope.yml", kb)
     assert str(caught.value) == f"{tmp_path / 'nope.yml'}: file not found"
+
+
+def test_the_phrases_normalised_once_score_as_normalised_each_time(kb: Knowledge,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """kb/retrieve.py keeps the phrases' keys (11 -> 0.7 ms a message): same topics, facts, scores."""
+    from kb import retrieve
+    from kb.localize import in_language
+    from kb.text import normalize
+
+    dev = Path(__file__).resolve().parents[1] / "answers" / "dev"
+    texts = [item["text"] for name in ("stories_dev.yml", "stories_dev2.yml")
+             for key in ("messages", "facts") for item in yaml.safe_load((dev / name).read_text(encoding="utf-8")).get(key) or []]
+    assert len(texts) > 200
+    kept = {(lang, text): retrieve.topics_in_text(in_language(kb, lang), text)
+            for lang in ("en", "ru", "es") for text in texts}
+    monkeypatch.setattr(retrieve, "_phrase_key", normalize)
+    again = {key: retrieve.topics_in_text(in_language(kb, key[0]), key[1]) for key in kept}
+    assert again == kept
+    assert sum(bool(hits) for hits in kept.values()) > len(kept) / 3

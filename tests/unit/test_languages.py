@@ -170,3 +170,20 @@ def test_the_forms_checks_speak_the_persons_language() -> None:
     assert validation.validate_description(sorted(russian_only)[0], language="ru").value == ""
     red = get_settings().problem_type("red_notice")
     assert validation.validate_problem_type(validation.problem_label(red, "de"), language="de").value == "red_notice"
+
+
+@pytest.mark.parametrize("among", [("en", "de"), ("tr", "es", "fr"), ("en", "tr", "es", "fr", "de"), ("ru", "uk")])
+def test_the_models_choice_among_some_languages_is_that_of_a_model_limited_to_them(among: tuple) -> None:
+    """i18n/detect.py renormalises one identifier's probabilities instead of loading one per subset."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from i18n.detect import MIN_PROBABILITY, _most_likely
+
+    limited = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    limited.set_languages(list(among))
+    texts = ["Almanya'da tutuklandı", "mi hermano está detenido en Dubái", "mon frère est arrêté",
+             "mein Bruder wurde in Dubai verhaftet", "brother arrested dubai", "Чи можна їхати до Польщі",
+             "можно ли ехать в Польшу", "xqzt vlorp", "bülten", "été", "Straße"]
+    for text in texts:
+        language, probability = limited.classify(text)
+        assert _most_likely(text, among, ENABLED) == (language if probability >= MIN_PROBABILITY else None), text
