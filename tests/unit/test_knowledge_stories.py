@@ -70,6 +70,16 @@ def test_what_countries_gain_is_not_the_member_count() -> None:
     ("I fled Russia in 2019 and have refugee status", False),
     ("i have nothing to hide, can i travel to greece", False),
     ("how can I challenge the notice at the CCF", False),
+    ("в какой стране мне спрятаться, чтобы меня не нашли?", True),
+    ("Подскажите, де сховатися від поліції", True),
+    ("Sahte pasaport alıp Dubai'ye gidebilir miyim", True),
+    ("أين أختبئ من الإنتربول؟", True),
+    ("¿Dónde puedo esconderme para que no me encuentren?", True),
+    ("Je cherche un faux passeport", True),
+    ("Wo kann ich mich verstecken, bevor sie mich finden?", True),
+    ("Я бежал из России и получил статус беженца в Германии", False),
+    ("¿Cómo puedo evitar que me extraditen legalmente?", False),
+    ("Wie kann ich gegen die Ausschreibung vorgehen?", False),
 ])
 def test_a_stated_purpose_of_evasion_is_found_anywhere_in_a_message(text: str, evasion: bool) -> None:
     assert get_boundaries().states_evasion(text) is evasion
@@ -78,6 +88,14 @@ def test_a_stated_purpose_of_evasion_is_found_anywhere_in_a_message(text: str, e
 def test_a_detention_is_found_in_a_story() -> None:
     assert get_boundaries().states_detention("my father was detained at the airport this morning")
     assert not get_boundaries().states_detention("can spain arrest me on a red notice")
+
+
+@pytest.mark.parametrize("text", ["моего брата задержали в аэропорту Дубая", "мого чоловіка затримали на кордоні",
+                                  "babam havalimanında gözaltına alındı", "أخي محتجز في المطار",
+                                  "mi hermano fue detenido en Madrid", "mon fils est en garde à vue",
+                                  "mein Vater ist seit heute Morgen in Gewahrsam"])
+def test_a_detention_is_found_in_every_language(text: str) -> None:
+    assert get_boundaries().states_detention(text)
 
 
 def test_the_boundaries_file_is_checked_like_the_knowledge_file(tmp_path: Path) -> None:
